@@ -1,0 +1,57 @@
+# Every target installs what it needs first, so a fresh clone needs only `make dev` or `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install system-deps dev test test-fast lint format bench synth openapi openapi-check clean
+
+$(STAMP): requirements-dev.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The browser tests drive Debian's Chromium; Playwright's own browser download is not used.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nodejs >/dev/null; \
+	fi
+
+dev: install
+	$(BIN)/python -m local $(DEV_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: install system-deps lint openapi-check
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest tests/unit tests/integration -q
+
+bench: install
+	$(BIN)/python -m bench
+
+synth: install
+	$(BIN)/python -m infra.app
+
+openapi: install
+	$(BIN)/python -m functions.api.openapi > docs/openapi.json
+
+openapi-check: install
+	@$(BIN)/python -m functions.api.openapi | diff -u docs/openapi.json - \
+		|| (echo "docs/openapi.json is out of date: run 'make openapi'" >&2; exit 1)
+
+clean:
+	rm -rf $(VENV) cdk.out build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The run lifecycle: starting, continuing, finishing and watching runs."""

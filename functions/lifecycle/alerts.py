@@ -1,0 +1,33 @@
+"""Alerts to operators through SNS: a job that is late, failing or timed out should page, not wait to be seen."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from functions.observability import logger
+
+
+class AlertSink(Protocol):
+    def publish(self, subject: str, body: dict[str, Any]) -> None: ...
+
+
+class SnsAlerts:
+    def __init__(self, topic_arn: str | None) -> None:
+        self._topic_arn = topic_arn
+        self._client: Any = None
+
+    def publish(self, subject: str, body: dict[str, Any]) -> None:
+        if not self._topic_arn:
+            logger.warning("no alert topic configured; alert only logged", extra={"subject": subject, **body})
+            return
+        if self._client is None:
+            self._client = boto3.client("sns")
+        try:
+            self._client.publish(TopicArn=self._topic_arn, Subject=subject[:100], Message=json.dumps(body, indent=2))
+        except (ClientError, BotoCoreError):
+            # A lost alert must not stop the watchdog marking other jobs; the CloudWatch alarm still fires.
+            logger.exception("alert could not be published", extra={"subject": subject})

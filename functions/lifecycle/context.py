@@ -1,0 +1,91 @@
+"""What a job sees of its run: who it is, the clock, and a way to record each item's outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from functions.catalog import JobDefinition
+from functions.clock import Clock
+from functions.data.run_log import MAX_ITEM_ERRORS, Outcome, RunError
+from functions.data.vocabulary import RunStatus
+from functions.observability import logger
+
+
+class ItemScope:
+    """One item's outcome inside `RunContext.item`: succeeded unless it raises, fails or is skipped."""
+
+    def __init__(self, run: RunContext, key: str) -> None:
+        self._run = run
+        self.key = key
+        self.outcome = "succeeded"
+        self.reason: str | None = None
+
+    def count(self, name: str, amount: int = 1) -> None:
+        self._run.count(name, amount)
+
+    def skip(self, reason: str) -> None:
+        self.outcome, self.reason = "skipped", reason
+
+    def fail(self, reason: str) -> None:
+        self.outcome, self.reason = "failed", reason
+
+
+class RunContext:
+    def __init__(
+        self,
+        run_id: str,
+        job: JobDefinition,
+        clock: Clock,
+        scheduled_for: datetime | None,
+        counts: dict[str, int] | None = None,
+        item_errors: list[dict[str, str]] | None = None,
+    ) -> None:
+        self.run_id = run_id
+        self.job = job
+        self.scheduled_for = scheduled_for
+        self._clock = clock
+        self.counts: dict[str, int] = {"processed": 0, "succeeded": 0, "failed": 0, "skipped": 0}
+        self.counts.update({name: int(value) for name, value in (counts or {}).items()})
+        self.item_errors: list[dict[str, str]] = list(item_errors or [])
+
+    def now(self) -> datetime:
+        return self._clock.now()
+
+    def count(self, name: str, amount: int = 1) -> None:
+        self.counts[name] = self.counts.get(name, 0) + amount
+
+    @contextmanager
+    def item(self, key: str) -> Iterator[ItemScope]:
+        """Isolates one item: its exception is recorded against its key and the run goes on."""
+        scope = ItemScope(self, key)
+        self.count("processed")
+        try:
+            yield scope
+        except Exception as error:
+            logger.exception("item failed", extra={"item": key})
+            scope.fail(f"{type(error).__name__}: {error}")
+        self.count(scope.outcome)
+        if scope.outcome == "failed":
+            self._record_item_error(key, scope.reason or "failed")
+        elif scope.outcome == "skipped":
+            logger.info("item skipped", extra={"item": key, "reason": scope.reason})
+
+    def _record_item_error(self, key: str, reason: str) -> None:
+        if len(self.item_errors) < MAX_ITEM_ERRORS:
+            self.item_errors.append({"key": key, "reason": reason[:500]})
+
+    def outcome(self) -> Outcome:
+        failed, succeeded = self.counts["failed"], self.counts["succeeded"]
+        if failed == 0:
+            return Outcome(RunStatus.SUCCEEDED, dict(self.counts), self.item_errors)
+        if succeeded > 0:
+            return Outcome(RunStatus.PARTIAL, dict(self.counts), self.item_errors)
+        first = self.item_errors[0] if self.item_errors else {"key": "?", "reason": "?"}
+        error = RunError(
+            type="AllItemsFailed",
+            message=f"all {failed} items failed; first: {first['key']}: {first['reason']}",
+            where="items",
+        )
+        return Outcome(RunStatus.FAILED, dict(self.counts), self.item_errors, error)

@@ -1,0 +1,47 @@
+"""A job's health, from its schedule and its state, like healthchecks.io's period + grace."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from functions.catalog import JobDefinition
+from functions.data.models import JobStateModel
+from functions.data.vocabulary import Health, RunStatus
+
+ALERTING = {Health.LATE: "LATE", Health.FAILING: "FAILING"}
+
+
+def due_tick(job: JobDefinition, state: JobStateModel, now: datetime) -> datetime | None:
+    """The newest tick whose grace has run out and that the service was expected to run.
+
+    Ticks before tracking began, or before the last resume, were never owed a run.
+    """
+    tick = job.schedule.previous_at_or_before(now - job.grace)
+    if tick is None or state.tracking_since is None:
+        return None
+    owed_from = max(filter(None, [state.tracking_since, state.resumed_at]))
+    return tick if tick >= owed_from else None
+
+
+def compute_health(state: JobStateModel, now: datetime, tick: datetime | None, tick_has_run: bool) -> Health:
+    if state.paused:
+        return Health.PAUSED
+    if state.lock_run_id and state.lock_expires_at and state.lock_expires_at > now:
+        return Health.RUNNING
+    if tick is not None and not tick_has_run:
+        return Health.LATE
+    last = state.last_run_status
+    if last in (RunStatus.FAILED.value, RunStatus.TIMED_OUT.value):
+        return Health.FAILING
+    if last == RunStatus.PARTIAL.value:
+        return Health.DEGRADED
+    if last == RunStatus.SUCCEEDED.value:
+        return Health.HEALTHY
+    return Health.NEW
+
+
+def incident_of(health: Health, state: JobStateModel) -> str | None:
+    """The alert an unhealthy job raises; a timed-out last run is named as such."""
+    if health is Health.FAILING and state.last_run_status == RunStatus.TIMED_OUT.value:
+        return "TIMED_OUT"
+    return ALERTING.get(health)

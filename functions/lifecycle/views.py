@@ -1,0 +1,76 @@
+"""Run records as the API and the portal show them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from functions.clock import isoformat
+from functions.data.models import RunModel
+
+
+def _time(moment: datetime | None) -> str | None:
+    return isoformat(moment) if moment else None
+
+
+def run_summary(run: RunModel) -> dict[str, Any]:
+    return {
+        "run_id": run.run_id,
+        "job": run.job,
+        "status": run.status,
+        "trigger": run.trigger,
+        "scheduled_for": _time(run.scheduled_for),
+        "queued_at": _time(run.queued_at),
+        "started_at": _time(run.started_at),
+        "finished_at": _time(run.finished_at),
+        "duration_ms": int(run.duration_ms) if run.duration_ms is not None else None,
+        "counts": run.count_values(),
+        "error_type": run.error.type if run.error else None,
+        "triggered_by": run.caller.username if run.caller else None,
+    }
+
+
+def run_detail(run: RunModel) -> dict[str, Any]:
+    detail = run_summary(run)
+    detail.update(
+        {
+            "deadline_at": _time(run.deadline_at),
+            "expires_at": _time(run.expires_at),
+            "segment": int(run.segment or 1),
+            "cursor": run.cursor,
+            "blocked_by": run.blocked_by,
+            "reason": run.reason,
+            "caller": (
+                {
+                    "sub": run.caller.sub,
+                    "username": run.caller.username,
+                    "email": run.caller.email,
+                    "groups": list(run.caller.groups or []),
+                }
+                if run.caller
+                else None
+            ),
+            "error": (
+                {
+                    "type": run.error.type,
+                    "message": run.error.message,
+                    "stack": run.error.stack,
+                    "where": run.error.where,
+                }
+                if run.error
+                else None
+            ),
+            "item_errors": run.item_error_values(),
+            "logs": (
+                {
+                    "log_group": run.logs.log_group,
+                    "log_stream": run.logs.log_stream,
+                    "request_id": run.logs.request_id,
+                    "link": run.logs.link,
+                }
+                if run.logs
+                else None
+            ),
+        }
+    )
+    return detail
