@@ -55,7 +55,9 @@ class FakeLambdaContext:
 
 @pytest.fixture
 def lambda_context(clock: ManualClock):
-    def make(timeout_seconds: int = 300, function_name: str = "devsphere-automation-sequences") -> FakeLambdaContext:
+    def make(
+        timeout_seconds: int = 300, function_name: str = "devsphere-automation-sequences"
+    ) -> FakeLambdaContext:
         return FakeLambdaContext(
             clock=clock,
             deadline=clock.now() + timedelta(seconds=timeout_seconds),

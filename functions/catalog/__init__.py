@@ -64,7 +64,9 @@ CATALOG: tuple[JobDefinition, ...] = (
     JobDefinition(
         name="follow-ups",
         title="Follow-ups",
-        description="Finds follow-ups that came due, reminds their owner by email and marks each one reminded.",
+        description=(
+            "Finds follow-ups that came due, reminds their owner by email and marks each one reminded."
+        ),
         schedule_expression="cron(0 * * * ? *)",
         timezone="Europe/London",
         timeout_seconds=300,
@@ -114,6 +116,7 @@ def get_job(name: str) -> JobDefinition:
         return _BY_NAME[name]
     except KeyError:
         raise UnknownJobError(name) from None
+
 
 # The watchdog is not an automation (it is never run now, never paused), but it is scheduled like one.
 WATCHDOG_SCHEDULE_EXPRESSION = "rate(5 minutes)"

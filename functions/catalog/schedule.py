@@ -33,7 +33,7 @@ LAST_YEAR = 2199
 # Every real UTC offset lies within [-12h, +14h], so any instant more than 26 hours after a moment has a
 # wall time later than the moment's own; see _scan_start.
 _OFFSET_SPAN = timedelta(hours=26)
-# Instants safely outside the horizon in UTC; clamping to them keeps offset arithmetic inside datetime's range.
+# Instants safely outside the horizon; clamping to them keeps offset arithmetic inside datetime's range.
 _SCAN_FLOOR = datetime(FIRST_YEAR - 1, 1, 1, tzinfo=UTC)
 _SCAN_CEILING = datetime(LAST_YEAR + 1, 12, 1, tzinfo=UTC)
 _HORIZON_END = datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC)
@@ -172,10 +172,11 @@ def _parse_rate(body: str) -> _Rate:
         raise ScheduleError(f"rate of 1 needs the singular unit: 'rate(1 {singular})'")
     if value > 1 and unit == singular:
         raise ScheduleError(f"rate of {value} needs the plural unit: 'rate({value} {singular}s)'")
-    interval = timedelta(seconds=value * _UNIT_SECONDS[singular])
-    if RATE_ANCHOR + interval >= _HORIZON_END:
-        raise ScheduleError(f"rate of {value} {unit} would never tick twice before {LAST_YEAR + 1}")
-    return _Rate(value, singular, interval)
+    seconds = value * _UNIT_SECONDS[singular]
+    # Checked in whole seconds first so an absurd value is a clear error rather than a timedelta overflow.
+    if seconds >= (_HORIZON_END - RATE_ANCHOR).total_seconds():
+        raise ScheduleError(f"rate of {value} {unit} is longer than the horizon (up to {LAST_YEAR})")
+    return _Rate(value, singular, timedelta(seconds=seconds))
 
 
 def _parse_cron(body: str) -> _Cron:
@@ -642,6 +643,9 @@ def _day_phrase(cron: _Cron) -> str | None:
     years = _years_phrase(cron.years)
     if years is None:
         return None
+    if months and not months.startswith("from") and years.startswith(" in "):
+        # "in January 2026" rather than "in January in 2026".
+        years = years.removeprefix(" in") if len(cron.years) == 1 else years
     return f"{text}{years}"
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from functions.data.errors import (
@@ -232,13 +233,21 @@ class RunLog:
                 continue
             pk = _raw_string(reason.raw_item, "pk") or ""
             if pk.startswith("TICK#"):
-                raise DuplicateTickError(job, scheduled_key, _raw_string(reason.raw_item, "run_id")) from error
+                raise DuplicateTickError(
+                    job, scheduled_key, _raw_string(reason.raw_item, "run_id")
+                ) from error
             if pk.startswith("JOB#"):
                 raise JobBusyError(job, _raw_string(reason.raw_item, "lock_run_id")) from error
         raise StorageError(f"starting a run of '{job}' failed: {error.cause_response_code}") from error
 
     def record_skipped(
-        self, job: str, run_id: str, scheduled_for: datetime, scheduled_key: str, now: datetime, blocked_by: str
+        self,
+        job: str,
+        run_id: str,
+        scheduled_for: datetime,
+        scheduled_key: str,
+        now: datetime,
+        blocked_by: str,
     ) -> RunModel:
         run = self._new_run(job, run_id, RunStatus.SKIPPED, Trigger.SCHEDULE, now)
         run.scheduled_for = scheduled_for
@@ -259,7 +268,13 @@ class RunLog:
         return run
 
     def record_crashed_tick(
-        self, job: str, run_id: str, scheduled_for: datetime, scheduled_key: str, now: datetime, error: RunError
+        self,
+        job: str,
+        run_id: str,
+        scheduled_for: datetime,
+        scheduled_key: str,
+        now: datetime,
+        error: RunError,
     ) -> RunModel:
         """A tick whose function failed before recording anything still gets a failed run of its own."""
         run = self._new_run(job, run_id, RunStatus.FAILED, Trigger.SCHEDULE, now)
@@ -275,7 +290,8 @@ class RunLog:
         )
         transaction.save(run, condition=RunModel.run_id.does_not_exist())
         transaction.update(
-            JobStateModel(job_state_key(job)), actions=_outcome_state_actions(job, run_id, RunStatus.FAILED, now)
+            JobStateModel(job_state_key(job)),
+            actions=_outcome_state_actions(job, run_id, RunStatus.FAILED, now),
         )
         try:
             with transaction:
@@ -407,7 +423,7 @@ class RunLog:
         cursor: str | None,
         lease_until: datetime | None = None,
     ) -> None:
-        actions = [
+        actions: list[Action] = [
             RunModel.counts.set(counts),
             RunModel.item_errors.set(_trimmed(item_errors)),
             RunModel.cursor.set(cursor) if cursor is not None else RunModel.cursor.remove(),
@@ -437,11 +453,11 @@ class RunLog:
                 raise
 
     def finish(self, run_id: str, outcome: Outcome, now: datetime, expected: Sequence[RunStatus]) -> RunModel:
-        """Records the outcome if the run is still `expected`, then frees the lock if the run still holds it."""
+        """Records the outcome if the run is still `expected`, then frees the lock if it still holds it."""
         run = self.get_run(run_id)
         started = run.started_at or run.queued_at
         status = outcome.status
-        run_actions = [
+        run_actions: list[Action] = [
             RunModel.status.set(status.value),
             RunModel.job_status.set(f"{run.job}#{status.value}"),
             RunModel.finished_at.set(now),
@@ -517,7 +533,7 @@ class RunLog:
                     raise
 
     def set_paused(self, job: str, paused: bool, caller: Caller, reason: str | None, now: datetime) -> None:
-        actions = [
+        actions: list[Action] = [
             JobStateModel.job.set(job),
             JobStateModel.paused.set(paused),
             JobStateModel.paused_by.set(caller.to_attribute()),
@@ -556,7 +572,7 @@ class RunLog:
         return RunPage(runs=page, last_run_id=page[-1].run_id if more and page else None)
 
     def _query_job(self, job: str, query: RunQuery, low: str | None, high: str | None) -> list[RunModel]:
-        key_condition = None
+        key_condition: Condition | None = None
         if low and high:
             key_condition = RunModel.run_id.between(low, high)
         elif high:

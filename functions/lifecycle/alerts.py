@@ -1,4 +1,4 @@
-"""Alerts to operators through SNS: a job that is late, failing or timed out should page, not wait to be seen."""
+"""Alerts to operators through SNS: a late, failing or timed-out job should page, not wait to be seen."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ class SnsAlerts:
         if self._client is None:
             self._client = boto3.client("sns")
         try:
-            self._client.publish(TopicArn=self._topic_arn, Subject=subject[:100], Message=json.dumps(body, indent=2))
+            self._client.publish(
+                TopicArn=self._topic_arn, Subject=subject[:100], Message=json.dumps(body, indent=2)
+            )
         except (ClientError, BotoCoreError):
             # A lost alert must not stop the watchdog marking other jobs; the CloudWatch alarm still fires.
             logger.exception("alert could not be published", extra={"subject": subject})

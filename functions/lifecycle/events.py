@@ -43,7 +43,7 @@ Invocation = ScheduledInvocation | ManualInvocation | ContinuationInvocation
 
 
 def scheduled_payload(job: str, scheduled_time: str, execution_id: str) -> dict[str, str]:
-    """What EventBridge Scheduler sends (infra fills in its context attributes) and the local scheduler too."""
+    """The tick EventBridge Scheduler sends (infra fills in its context attributes); local sends it too."""
     return {"job": job, "trigger": "SCHEDULE", "scheduled_time": scheduled_time, "execution_id": execution_id}
 
 

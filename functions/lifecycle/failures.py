@@ -41,7 +41,9 @@ def classify(record: dict[str, Any]) -> DestinationFailure:
     stack = "\n".join(str(line) for line in stack_lines)[-6000:] or None
     timed_out = error_type in _TIMEOUT_TYPES or "Task timed out" in message
     status = RunStatus.TIMED_OUT if timed_out else RunStatus.FAILED
-    return DestinationFailure(status, RunError(type=error_type, message=message or error_type, stack=stack, where=where))
+    return DestinationFailure(
+        status, RunError(type=error_type, message=message or error_type, stack=stack, where=where)
+    )
 
 
 def record_destination_failure(record: dict[str, Any], run_log: RunLog, now: datetime) -> RunModel | None:

@@ -19,7 +19,6 @@ from functions.ids import new_run_id
 from functions.lifecycle.context import RunContext
 from functions.lifecycle.errors import describe_exception
 from functions.lifecycle.events import (
-    ContinuationInvocation,
     InvalidEventError,
     ManualInvocation,
     ScheduledInvocation,
@@ -141,7 +140,9 @@ class JobRunner:
         except JobBusyError as busy:
             blocker = busy.blocking_run_id or "unknown"
             try:
-                self.run_log.record_skipped(self.job.name, run_id, tick.scheduled_for, tick.tick_key, now, blocker)
+                self.run_log.record_skipped(
+                    self.job.name, run_id, tick.scheduled_for, tick.tick_key, now, blocker
+                )
             except DuplicateTickError as error:
                 return {"outcome": "duplicate", "run_id": error.run_id}
             logger.warning("tick skipped: another run is in flight", extra={"blocked_by": blocker})
@@ -156,7 +157,7 @@ class JobRunner:
         progress = RunContext(
             run_id, self.job, self.clock, run.scheduled_for, run.count_values(), run.item_error_values()
         )
-        cursor = run.cursor
+        cursor: str | None = run.cursor
         try:
             while True:
                 cursor = self.work(progress, cursor)
@@ -171,10 +172,14 @@ class JobRunner:
             return {"outcome": "abandoned", "run_id": run_id}
         except Exception as error:
             logger.exception("run failed")
-            outcome = Outcome(RunStatus.FAILED, dict(progress.counts), progress.item_errors, describe_exception(error))
+            outcome = Outcome(
+                RunStatus.FAILED, dict(progress.counts), progress.item_errors, describe_exception(error)
+            )
         return self._finish(run_id, outcome)
 
-    def _continue(self, run: RunModel, progress: RunContext, cursor: str, context: LambdaContext) -> dict[str, Any]:
+    def _continue(
+        self, run: RunModel, progress: RunContext, cursor: str, context: LambdaContext
+    ) -> dict[str, Any]:
         lease = self.clock.now() + self.job.timeout + CONTINUATION_PICKUP
         self.run_log.save_progress(run, progress.counts, progress.item_errors, cursor, lease_until=lease)
         segment = int(run.segment) + 1
@@ -185,7 +190,9 @@ class JobRunner:
         except InvokeError as error:
             logger.exception("continuation could not be started")
             failure = RunError(type="ContinuationFailed", message=str(error), where="continuation")
-            return self._finish(run.run_id, Outcome(RunStatus.FAILED, progress.counts, progress.item_errors, failure))
+            return self._finish(
+                run.run_id, Outcome(RunStatus.FAILED, progress.counts, progress.item_errors, failure)
+            )
         logger.info("run continues in a new invocation", extra={"segment": segment, "cursor": cursor})
         metrics.add_metric(name="RunContinuations", unit=MetricUnit.Count, value=1)
         return {"outcome": "continued", "run_id": run.run_id, "segment": segment, "counts": progress.counts}
@@ -194,12 +201,18 @@ class JobRunner:
         try:
             finished = self.run_log.finish(run_id, outcome, self.clock.now(), expected=[RunStatus.RUNNING])
         except StaleRunError:
-            logger.warning("run was already finished elsewhere; outcome not recorded", extra={"outcome": outcome})
+            logger.warning(
+                "run was already finished elsewhere; outcome not recorded", extra={"outcome": outcome}
+            )
             return {"outcome": "abandoned", "run_id": run_id}
         record_run_metrics(outcome.status, outcome.counts, finished.duration_ms)
         logger.info(
             "run finished",
-            extra={"status": outcome.status.value, "counts": outcome.counts, "duration_ms": finished.duration_ms},
+            extra={
+                "status": outcome.status.value,
+                "counts": outcome.counts,
+                "duration_ms": finished.duration_ms,
+            },
         )
         return {"outcome": outcome.status.value, "run_id": run_id, "counts": outcome.counts}
 

@@ -1,4 +1,4 @@
-"""Each job's status: health, schedule, last outcomes and recent statistics, at a cost independent of history."""
+"""Each job's status: health, schedule, last outcomes and recent statistics, at a cost free of history."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The watchdog: marks runs stuck past their deadline, computes every job's health, alerts once per incident."""
+"""The watchdog: marks runs stuck past their deadline, computes each job's health, alerts once an incident."""
 
 from __future__ import annotations
 
@@ -34,7 +34,9 @@ def _mark_stuck(job: JobDefinition, state: JobStateModel, run_log: RunLog, now: 
         return None
     if run.status == RunStatus.QUEUED.value:
         status = RunStatus.FAILED
-        error = RunError("NeverStarted", "the run was queued but its function never picked it up", where="watchdog")
+        error = RunError(
+            "NeverStarted", "the run was queued but its function never picked it up", where="watchdog"
+        )
     else:
         status = RunStatus.TIMED_OUT
         deadline = isoformat(run.deadline_at) if run.deadline_at else "its deadline"

@@ -18,6 +18,8 @@ from functions.settings import get_settings
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     settings = get_settings()
-    report = watch(CATALOG, RunLog(settings.retention_days), SnsAlerts(settings.alert_topic_arn), SYSTEM_CLOCK.now())
+    report = watch(
+        CATALOG, RunLog(settings.retention_days), SnsAlerts(settings.alert_topic_arn), SYSTEM_CLOCK.now()
+    )
     logger.info("watchdog pass", extra={"report": report})
     return report
