@@ -37,3 +37,7 @@ class StaleRunError(DataError):
 
 class StorageError(DataError):
     """DynamoDB refused or failed a request for a reason the caller cannot fix."""
+
+
+class ScheduleError(DataError):
+    """EventBridge Scheduler refused or failed a request (other than a missing schedule)."""

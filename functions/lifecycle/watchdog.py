@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from functions.catalog import JobDefinition
 from functions.clock import isoformat
@@ -52,14 +52,14 @@ def _mark_stuck(job: JobDefinition, state: JobStateModel, run_log: RunLog, now: 
 
 
 def _emit_health(job: str, health: Health) -> None:
+    """One EMF document per job: a 0/1 series per health, so alarms see "not late" as well as "late"."""
+    job_metrics = EphemeralMetrics(namespace=METRICS_NAMESPACE)
+    job_metrics.add_dimension(name="job", value=job)
     for candidate in Health:
-        with single_metric(
-            name=f"Health{candidate.value.title()}",
-            unit=MetricUnit.Count,
-            value=1 if candidate is health else 0,
-            namespace=METRICS_NAMESPACE,
-        ) as metric:
-            metric.add_dimension(name="job", value=job)
+        job_metrics.add_metric(
+            name=f"Health{candidate.value.title()}", unit=MetricUnit.Count, value=int(candidate is health)
+        )
+    job_metrics.flush_metrics()
 
 
 def watch(jobs: Sequence[JobDefinition], run_log: RunLog, alerts: AlertSink, now: datetime) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The runner against moto: one run per tick, one run at a time, every outcome recorded, the lock always freed."""
+"""The runner against moto: one run per tick, one at a time, every outcome recorded, the lock always freed."""
 
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ def test_given_a_tick_delivered_three_times_when_handled_then_one_run_exists(run
 
     def work(run, cursor):
         processed.append(run.run_id)
-        return None
 
     runner = JobRunner(get_job("sequences"), work, run_log=run_log, clock=clock)
 
@@ -60,7 +59,6 @@ def test_given_a_run_in_flight_when_the_next_tick_arrives_then_it_is_skipped_nam
         # While this run holds the lock, the next schedule tick is delivered.
         seen["blocked"] = outer.handle(_tick("2026-11-28T09:15:00Z"), lambda_context())
         seen["running"] = run.run_id
-        return None
 
     outer = JobRunner(get_job("sequences"), work, run_log=run_log, clock=clock)
 
@@ -85,7 +83,6 @@ def test_given_items_that_partly_fail_when_run_then_partial_with_counts_and_item
                 if key == "enrollment-2":
                     raise ValueError("address rejected: bad@@example")
                 item.count("emails_sent")
-        return None
 
     runner = JobRunner(get_job("sequences"), work, run_log=run_log, clock=clock)
 
@@ -134,9 +131,10 @@ def test_given_every_item_failing_when_run_then_failed_not_partial(run_log, cloc
     def work(run, cursor):
         with run.item("only") as item:
             item.fail("mailbox full")
-        return None
 
-    result = JobRunner(get_job("sequences"), work, run_log=run_log, clock=clock).handle(_tick(), lambda_context())
+    result = JobRunner(get_job("sequences"), work, run_log=run_log, clock=clock).handle(
+        _tick(), lambda_context()
+    )
 
     run = run_log.get_run(result["run_id"])
     assert run.status == RunStatus.FAILED
@@ -144,7 +142,9 @@ def test_given_every_item_failing_when_run_then_failed_not_partial(run_log, cloc
     assert "only: mailbox full" in run.error.message
 
 
-def test_given_a_run_ends_when_it_finishes_then_the_log_location_names_the_run(run_log, clock, lambda_context):
+def test_given_a_run_ends_when_it_finishes_then_the_log_location_names_the_run(
+    run_log, clock, lambda_context
+):
     result = JobRunner(get_job("sequences"), lambda run, cursor: None, run_log=run_log, clock=clock).handle(
         _tick(), lambda_context()
     )
@@ -179,7 +179,12 @@ def test_given_more_work_than_fits_before_the_deadline_when_run_then_it_continue
 
     invoker = RecordingInvoker()
     runner = JobRunner(
-        get_job("sequences"), work, run_log=run_log, clock=clock, invoker=invoker, margin=timedelta(seconds=30)
+        get_job("sequences"),
+        work,
+        run_log=run_log,
+        clock=clock,
+        invoker=invoker,
+        margin=timedelta(seconds=30),
     )
 
     first = runner.handle(_tick(), lambda_context(timeout_seconds=300))

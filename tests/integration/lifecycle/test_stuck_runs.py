@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from functions.catalog import CATALOG, get_job
@@ -12,6 +13,9 @@ from functions.lifecycle.events import manual_payload, scheduled_payload
 from functions.lifecycle.failures import record_destination_failure
 from functions.lifecycle.runner import JobRunner
 from functions.lifecycle.watchdog import watch
+
+
+FUNCTION = "devsphere-automation-sequences"
 
 
 class LambdaKilled(BaseException):
@@ -35,22 +39,23 @@ def _killed_run(run_log, clock, lambda_context, tick="2026-11-28T09:00:00Z") -> 
         raise LambdaKilled
 
     runner = JobRunner(get_job("sequences"), work, run_log=run_log, clock=clock)
-    try:
+    with contextlib.suppress(LambdaKilled):
         runner.handle(scheduled_payload("sequences", tick, "e1"), lambda_context(timeout_seconds=300))
-    except LambdaKilled:
-        pass
     return started["run_id"]
 
 
 def _destination_record(payload: dict, timed_out: bool = True) -> dict:
     """The shape Lambda sends to an on-failure destination after the async retries are exhausted."""
     response = (
-        {"errorType": "Sandbox.Timedout", "errorMessage": "RequestId: abc Error: Task timed out after 300.00 seconds"}
+        {
+            "errorType": "Sandbox.Timedout",
+            "errorMessage": "RequestId: abc Error: Task timed out after 300.00 seconds",
+        }
         if timed_out
         else {
             "errorType": "Runtime.ImportModuleError",
             "errorMessage": "Unable to import module 'functions.jobs.sequences': No module named 'x'",
-            "stackTrace": ["  File \"/var/task/functions/jobs/sequences.py\", line 3"],
+            "stackTrace": ['  File "/var/task/functions/jobs/sequences.py", line 3'],
         }
     )
     return {
@@ -58,7 +63,7 @@ def _destination_record(payload: dict, timed_out: bool = True) -> dict:
         "timestamp": "2026-11-28T09:05:01.000Z",
         "requestContext": {
             "requestId": "e0c8f3b8-7a1b-4d7e-9a1b-2f3c4d5e6f70",
-            "functionArn": "arn:aws:lambda:eu-west-2:123456789012:function:devsphere-automation-sequences:$LATEST",
+            "functionArn": f"arn:aws:lambda:eu-west-2:123456789012:function:{FUNCTION}:$LATEST",
             "condition": "RetriesExhausted",
             "approximateInvokeCount": 3,
         },
@@ -114,7 +119,9 @@ def test_given_an_old_runtime_timeout_message_when_recorded_then_it_is_still_a_t
 ):
     _killed_run(run_log, clock, lambda_context)
     record = _destination_record(scheduled_payload("sequences", "2026-11-28T09:00:00Z", "e1"))
-    record["responsePayload"] = {"errorMessage": "2026-11-28T09:05:00Z abc Task timed out after 300.00 seconds"}
+    record["responsePayload"] = {
+        "errorMessage": "2026-11-28T09:05:00Z abc Task timed out after 300.00 seconds"
+    }
 
     marked = record_destination_failure(record, run_log, clock.now())
 
@@ -136,9 +143,7 @@ def test_given_a_function_that_crashed_before_recording_when_recorded_then_the_t
     assert run_log.get_state("sequences").consecutive_failures == 1
 
 
-def test_given_a_queued_manual_run_that_never_started_when_the_watchdog_passes_then_it_failed(
-    run_log, clock
-):
+def test_given_a_queued_manual_run_that_never_started_when_the_watchdog_passes_then_it_failed(run_log, clock):
     run_id = new_run_id(clock.now())
     run_log.create_queued(
         "follow-ups", run_id, clock.now(), clock.now() + timedelta(minutes=10), Caller(sub="u-1"), "retry"
@@ -160,7 +165,9 @@ def test_given_a_queued_manual_run_when_its_invocation_arrives_twice_then_it_run
         "sequences", run_id, clock.now(), clock.now() + timedelta(minutes=10), Caller(sub="u-1"), "check"
     )
     calls = []
-    runner = JobRunner(get_job("sequences"), lambda run, cursor: calls.append(run.run_id), run_log=run_log, clock=clock)
+    runner = JobRunner(
+        get_job("sequences"), lambda run, cursor: calls.append(run.run_id), run_log=run_log, clock=clock
+    )
 
     first = runner.handle(manual_payload("sequences", run_id), lambda_context())
     second = runner.handle(manual_payload("sequences", run_id), lambda_context())

@@ -1,0 +1,158 @@
+// Vocabulary and formatting: what each status means in plain words, and times in the reader's own zone.
+import { h } from "./dom.js";
+
+export const HEALTH = {
+  FAILING: { tone: "bad", icon: "✕", meaning: "The last run failed." },
+  LATE: { tone: "late", icon: "!", meaning: "A scheduled run did not start." },
+  DEGRADED: { tone: "warn", icon: "!", meaning: "The last run finished, but some items failed." },
+  RUNNING: { tone: "info", icon: "▸", meaning: "A run is in progress right now." },
+  PAUSED: { tone: "muted", icon: "‖", meaning: "Its schedule is switched off: nothing runs until it is resumed." },
+  NEW: { tone: "new", icon: "○", meaning: "Has not run yet; its first scheduled run is not due." },
+  HEALTHY: { tone: "ok", icon: "✓", meaning: "The last run succeeded and no scheduled run is late." },
+};
+
+export const HEALTH_ORDER = Object.keys(HEALTH);
+
+export const RUN_STATUS = {
+  QUEUED: { tone: "info", icon: "…", meaning: "Accepted, waiting to start." },
+  RUNNING: { tone: "info", icon: "▸", meaning: "In progress." },
+  SUCCEEDED: { tone: "ok", icon: "✓", meaning: "Finished; every item succeeded." },
+  PARTIAL: { tone: "warn", icon: "!", meaning: "Finished, but some items failed." },
+  FAILED: { tone: "bad", icon: "✕", meaning: "Stopped with an error." },
+  TIMED_OUT: { tone: "bad", icon: "✕", meaning: "Ran out of time and was stopped." },
+  SKIPPED: { tone: "muted", icon: "–", meaning: "Not started: another run of this job was in flight." },
+};
+
+export const FINAL_STATUSES = new Set(["SUCCEEDED", "PARTIAL", "FAILED", "TIMED_OUT", "SKIPPED"]);
+export const STANDARD_COUNTS = ["processed", "succeeded", "failed", "skipped"];
+
+export function label(value) {
+  return String(value || "").replaceAll("_", " ");
+}
+
+export function healthBadge(health, testid) {
+  const info = HEALTH[health] || { tone: "muted", icon: "?" };
+  return h(
+    "span",
+    { class: `badge tone-${info.tone}`, testid, dataset: { health: health || "" } },
+    h("span", { class: "badge-icon", "aria-hidden": "true" }, info.icon),
+    label(health || "UNKNOWN"),
+  );
+}
+
+export function statusBadge(status, testid) {
+  const info = RUN_STATUS[status] || { tone: "muted", icon: "?" };
+  return h(
+    "span",
+    { class: `badge badge-small tone-${info.tone}`, testid, title: info.meaning, dataset: { status: status || "" } },
+    h("span", { class: "badge-icon", "aria-hidden": "true" }, info.icon),
+    label(status || "UNKNOWN"),
+  );
+}
+
+export function parseTime(iso) {
+  if (!iso) return null;
+  const moment = new Date(iso);
+  return Number.isNaN(moment.getTime()) ? null : moment;
+}
+
+const clockFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: "short",
+  day: "numeric",
+  month: "short",
+  hour: "2-digit",
+  minute: "2-digit",
+});
+const secondsFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: "short",
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  timeZoneName: "short",
+});
+const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: "always" });
+
+export function localTime(iso, { precise = false } = {}) {
+  const moment = parseTime(iso);
+  if (!moment) return "—";
+  return (precise ? secondsFormat : clockFormat).format(moment);
+}
+
+export function relativeTime(iso, now = Date.now()) {
+  const moment = parseTime(iso);
+  if (!moment) return "";
+  const seconds = Math.round((moment.getTime() - now) / 1000);
+  const size = Math.abs(seconds);
+  if (size < 45) return seconds <= 0 ? "just now" : "in a few seconds";
+  if (size < 3600) return relativeFormat.format(Math.round(seconds / 60), "minute");
+  if (size < 36 * 3600) return relativeFormat.format(Math.round(seconds / 3600), "hour");
+  return relativeFormat.format(Math.round(seconds / 86400), "day");
+}
+
+// Local time for reading, the exact UTC instant on hover so two people can compare notes.
+export function timeNode(iso, { relative = false, precise = false, testid } = {}) {
+  if (!parseTime(iso)) return h("span", { class: "muted", testid }, "—");
+  const text = relative ? `${relativeTime(iso)} (${localTime(iso)})` : localTime(iso, { precise });
+  return h("time", { datetime: iso, title: `${iso} (UTC)`, testid }, text);
+}
+
+export function durationText(ms) {
+  if (ms == null || Number.isNaN(Number(ms))) return "—";
+  const value = Number(ms);
+  if (value < 1000) return `${Math.round(value)} ms`;
+  const seconds = value / 1000;
+  if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
+  const minutes = Math.floor(seconds / 60);
+  const restSeconds = Math.round(seconds % 60);
+  if (minutes < 60) return restSeconds ? `${minutes} min ${restSeconds} s` : `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  const restMinutes = minutes % 60;
+  return restMinutes ? `${hours} h ${restMinutes} min` : `${hours} h`;
+}
+
+export function percent(fraction) {
+  if (fraction == null) return "—";
+  const value = fraction * 100;
+  return `${value === 100 || value === 0 ? value : value.toFixed(1).replace(/\.0$/, "")}%`;
+}
+
+// ULIDs start with their timestamp, so runs of the same minute share a prefix: the tail tells them apart.
+export function shortId(runId) {
+  const text = String(runId || "");
+  return text.length > 10 ? `…${text.slice(-8)}` : text;
+}
+
+export function countName(name) {
+  return label(name);
+}
+
+// Job-specific counts ("emails_sent") say what a run achieved better than the generic ones.
+export function headlineCount(counts) {
+  const entries = Object.entries(counts || {});
+  const specific = entries.find(([name, value]) => !STANDARD_COUNTS.includes(name) && value > 0);
+  if (specific) return `${specific[1]} ${countName(specific[0])}`;
+  const processed = (counts || {}).processed || 0;
+  return `${processed} item${processed === 1 ? "" : "s"} processed`;
+}
+
+export function outcomeText(run) {
+  const error = run.error ? `${run.error.type}: ${run.error.message}` : run.error_type || "no error recorded";
+  const counts = run.counts || {};
+  switch (run.status) {
+    case "SUCCEEDED":
+      return `Succeeded — ${headlineCount(counts)}`;
+    case "PARTIAL":
+      return `Partly succeeded — ${counts.failed || 0} of ${counts.processed || 0} items failed`;
+    case "FAILED":
+      return `Failed — ${error}`;
+    case "TIMED_OUT":
+      return `Timed out — ${error}`;
+    case "SKIPPED":
+      return "Skipped — another run of this job was in flight";
+    default:
+      return label(run.status);
+  }
+}
