@@ -14,7 +14,6 @@ from functions.lifecycle.failures import record_destination_failure
 from functions.lifecycle.runner import JobRunner
 from functions.lifecycle.watchdog import watch
 
-
 FUNCTION = "devsphere-automation-sequences"
 
 

@@ -1,0 +1,103 @@
+// Data that refreshes itself and says how fresh it is, so a stale page never passes for a current one.
+import { h, replace } from "./dom.js";
+
+function ago(ms) {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds}s ago`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 60 ? `${minutes} min ago` : `${Math.round(minutes / 60)} h ago`;
+}
+
+// Re-rendering replaces nodes; keep the keyboard user's place by testid.
+export function keepFocus(render) {
+  const active = document.activeElement;
+  const testid = active && active.dataset ? active.dataset.testid : null;
+  render();
+  if (testid) {
+    const again = document.querySelector(`[data-testid="${CSS.escape(testid)}"]`);
+    if (again && again !== document.activeElement) again.focus({ preventScroll: true });
+  }
+}
+
+export function liveData({ load, render, onError, every }) {
+  let stopped = false;
+  let busy = false;
+  let loadedAt = null;
+  let failure = null;
+  const refreshButton = h(
+    "button",
+    { type: "button", class: "link-button", onclick: () => refresh(), testid: "refresh" },
+    "Refresh now",
+  );
+  const text = h("span", { testid: "updated" }, "Loading…");
+  const freshness = h("p", { class: "freshness" }, h("span", { class: "pulse", "aria-hidden": "true" }), text, refreshButton);
+
+  function showFreshness() {
+    if (loadedAt === null) {
+      text.textContent = failure ? `Could not load: ${failure.message}` : "Loading…";
+    } else {
+      const age = Date.now() - loadedAt;
+      const every_s = Math.round(every / 1000);
+      text.textContent = failure
+        ? `Updated ${ago(age)} · last refresh failed: ${failure.message}`
+        : `Updated ${ago(age)} · refreshes every ${every_s} s`;
+      freshness.classList.toggle("stale", Boolean(failure) || age > 3 * every);
+    }
+    freshness.classList.toggle("failed", Boolean(failure));
+  }
+
+  async function refresh() {
+    if (busy || stopped) return;
+    busy = true;
+    freshness.classList.add("busy");
+    try {
+      const data = await load();
+      if (stopped) return;
+      failure = null;
+      loadedAt = Date.now();
+      keepFocus(() => render(data));
+    } catch (error) {
+      if (stopped) return;
+      failure = error;
+      if (onError) onError(error, loadedAt !== null);
+    } finally {
+      busy = false;
+      freshness.classList.remove("busy");
+      if (!stopped) showFreshness();
+    }
+  }
+
+  const timer = setInterval(() => {
+    if (!document.hidden) refresh();
+  }, every);
+  const ticker = setInterval(showFreshness, 1000);
+  const onVisible = () => {
+    if (!document.hidden && loadedAt !== null && Date.now() - loadedAt > every) refresh();
+  };
+  document.addEventListener("visibilitychange", onVisible);
+  refresh();
+
+  return {
+    freshness,
+    refresh,
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+      clearInterval(ticker);
+      document.removeEventListener("visibilitychange", onVisible);
+    },
+  };
+}
+
+export function errorPanel(error) {
+  return h(
+    "div",
+    { class: "panel panel-error", role: "alert", testid: "error" },
+    h("strong", null, "Something went wrong. "),
+    error.message,
+  );
+}
+
+export function loading(container, text = "Loading…") {
+  replace(container, h("p", { class: "muted loading" }, text));
+}
