@@ -89,7 +89,9 @@ export async function signIn(username, password) {
   }
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const type = String(body.__type || body.code || "").split("#").pop();
+    const type = String(body.__type || body.code || "")
+      .split("#")
+      .pop();
     throw new SignInError(
       SIGN_IN_MESSAGES[type] || body.message || `Sign-in failed (HTTP ${response.status}).`,
     );
@@ -101,7 +103,9 @@ export async function signIn(username, password) {
     );
   }
   if (body.ChallengeName) {
-    throw new SignInError(`This account needs a sign-in step this page does not support (${body.ChallengeName}).`);
+    throw new SignInError(
+      `This account needs a sign-in step this page does not support (${body.ChallengeName}).`,
+    );
   }
   const token = body.AuthenticationResult && body.AuthenticationResult.IdToken;
   if (!token) throw new SignInError("The sign-in service answered without a token.");

@@ -23,6 +23,11 @@ export function append(el, children) {
   return el;
 }
 
+// One labelled value of a <dl class="facts">.
+export function fact(term, ...value) {
+  return h("div", { class: "fact" }, h("dt", null, term), h("dd", null, ...value));
+}
+
 export function replace(el, ...children) {
   el.replaceChildren();
   return append(el, children);

@@ -1,14 +1,40 @@
 // Vocabulary and formatting: what each status means in plain words, and times in the reader's own zone.
 import { h } from "./dom.js";
 
+// meaning: one plain line on the card; brief: what the summary says about a job in this state.
 export const HEALTH = {
-  FAILING: { tone: "bad", icon: "✕", meaning: "The last run failed." },
-  LATE: { tone: "late", icon: "!", meaning: "A scheduled run did not start." },
-  DEGRADED: { tone: "warn", icon: "!", meaning: "The last run finished, but some items failed." },
-  RUNNING: { tone: "info", icon: "▸", meaning: "A run is in progress right now." },
-  PAUSED: { tone: "muted", icon: "‖", meaning: "Its schedule is switched off: nothing runs until it is resumed." },
-  NEW: { tone: "new", icon: "○", meaning: "Has not run yet; its first scheduled run is not due." },
-  HEALTHY: { tone: "ok", icon: "✓", meaning: "The last run succeeded and no scheduled run is late." },
+  FAILING: { tone: "bad", icon: "✕", meaning: "The last run failed.", brief: "its last run failed" },
+  LATE: {
+    tone: "late",
+    icon: "!",
+    meaning: "A scheduled run did not start.",
+    brief: "a scheduled run did not start",
+  },
+  DEGRADED: {
+    tone: "warn",
+    icon: "!",
+    meaning: "The last run finished, but some items failed.",
+    brief: "some items failed in its last run",
+  },
+  RUNNING: { tone: "info", icon: "▸", meaning: "A run is in progress right now.", brief: "running now" },
+  PAUSED: {
+    tone: "muted",
+    icon: "‖",
+    meaning: "Its schedule is switched off: nothing runs until it is resumed.",
+    brief: "schedule switched off",
+  },
+  NEW: {
+    tone: "new",
+    icon: "○",
+    meaning: "Has not run yet; its first scheduled run is not due.",
+    brief: "not run yet, first run not due",
+  },
+  HEALTHY: {
+    tone: "ok",
+    icon: "✓",
+    meaning: "The last run succeeded and no scheduled run is late.",
+    brief: "fine",
+  },
 };
 
 export const HEALTH_ORDER = Object.keys(HEALTH);
@@ -44,7 +70,12 @@ export function statusBadge(status, testid) {
   const info = RUN_STATUS[status] || { tone: "muted", icon: "?" };
   return h(
     "span",
-    { class: `badge badge-small tone-${info.tone}`, testid, title: info.meaning, dataset: { status: status || "" } },
+    {
+      class: `badge badge-small tone-${info.tone}`,
+      testid,
+      title: info.meaning,
+      dataset: { status: status || "" },
+    },
     h("span", { class: "badge-icon", "aria-hidden": "true" }, info.icon),
     label(status || "UNKNOWN"),
   );
@@ -60,9 +91,10 @@ const clockFormat = new Intl.DateTimeFormat(undefined, {
   weekday: "short",
   day: "numeric",
   month: "short",
-  hour: "2-digit",
+  hour: "numeric",
   minute: "2-digit",
 });
+const todayFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
 const secondsFormat = new Intl.DateTimeFormat(undefined, {
   weekday: "short",
   day: "numeric",
@@ -75,13 +107,19 @@ const secondsFormat = new Intl.DateTimeFormat(undefined, {
 });
 const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: "always" });
 
-export function localTime(iso, { precise = false } = {}) {
-  const moment = parseTime(iso);
-  if (!moment) return "—";
-  return (precise ? secondsFormat : clockFormat).format(moment);
+function sameDay(a, b) {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
 }
 
-export function relativeTime(iso, now = Date.now()) {
+// "today" needs no date: a time alone reads faster in a card full of times.
+export function localTime(iso, { precise = false, short = false } = {}) {
+  const moment = parseTime(iso);
+  if (!moment) return "—";
+  if (precise) return secondsFormat.format(moment);
+  return short && sameDay(moment, new Date()) ? todayFormat.format(moment) : clockFormat.format(moment);
+}
+
+function relativeTime(iso, now = Date.now()) {
   const moment = parseTime(iso);
   if (!moment) return "";
   const seconds = Math.round((moment.getTime() - now) / 1000);
@@ -95,7 +133,9 @@ export function relativeTime(iso, now = Date.now()) {
 // Local time for reading, the exact UTC instant on hover so two people can compare notes.
 export function timeNode(iso, { relative = false, precise = false, testid } = {}) {
   if (!parseTime(iso)) return h("span", { class: "muted", testid }, "—");
-  const text = relative ? `${relativeTime(iso)} (${localTime(iso)})` : localTime(iso, { precise });
+  const text = relative
+    ? `${relativeTime(iso)} · ${localTime(iso, { short: true })}`
+    : localTime(iso, { precise });
   return h("time", { datetime: iso, title: `${iso} (UTC)`, testid }, text);
 }
 
@@ -125,16 +165,13 @@ export function shortId(runId) {
   return text.length > 10 ? `…${text.slice(-8)}` : text;
 }
 
-export function countName(name) {
-  return label(name);
-}
-
 // Job-specific counts ("emails_sent") say what a run achieved better than the generic ones.
 export function headlineCount(counts) {
   const entries = Object.entries(counts || {});
   const specific = entries.find(([name, value]) => !STANDARD_COUNTS.includes(name) && value > 0);
-  if (specific) return `${specific[1]} ${countName(specific[0])}`;
+  if (specific) return `${specific[1]} ${label(specific[0])}`;
   const processed = (counts || {}).processed || 0;
+  if (!processed) return "nothing was due (0 items processed)";
   return `${processed} item${processed === 1 ? "" : "s"} processed`;
 }
 

@@ -1,5 +1,5 @@
 // Data that refreshes itself and says how fresh it is, so a stale page never passes for a current one.
-import { h, replace } from "./dom.js";
+import { h } from "./dom.js";
 
 function ago(ms) {
   const seconds = Math.max(0, Math.round(ms / 1000));
@@ -9,7 +9,7 @@ function ago(ms) {
 }
 
 // Re-rendering replaces nodes; keep the keyboard user's place by testid.
-export function keepFocus(render) {
+function keepFocus(render) {
   const active = document.activeElement;
   const testid = active && active.dataset ? active.dataset.testid : null;
   render();
@@ -30,7 +30,13 @@ export function liveData({ load, render, onError, every }) {
     "Refresh now",
   );
   const text = h("span", { testid: "updated" }, "Loading…");
-  const freshness = h("p", { class: "freshness" }, h("span", { class: "pulse", "aria-hidden": "true" }), text, refreshButton);
+  const freshness = h(
+    "p",
+    { class: "freshness" },
+    h("span", { class: "pulse", "aria-hidden": "true" }),
+    text,
+    refreshButton,
+  );
 
   function showFreshness() {
     if (loadedAt === null) {
@@ -46,6 +52,13 @@ export function liveData({ load, render, onError, every }) {
     freshness.classList.toggle("failed", Boolean(failure));
   }
 
+  function stop() {
+    stopped = true;
+    clearInterval(timer);
+    clearInterval(ticker);
+    document.removeEventListener("visibilitychange", onVisible);
+  }
+
   async function refresh() {
     if (busy || stopped) return;
     busy = true;
@@ -59,6 +72,11 @@ export function liveData({ load, render, onError, every }) {
     } catch (error) {
       if (stopped) return;
       failure = error;
+      // A job or run that does not exist will not appear by asking again.
+      if (error.status === 404) {
+        stop();
+        freshness.hidden = true;
+      }
       if (onError) onError(error, loadedAt !== null);
     } finally {
       busy = false;
@@ -80,24 +98,23 @@ export function liveData({ load, render, onError, every }) {
   return {
     freshness,
     refresh,
-    stop() {
-      stopped = true;
-      clearInterval(timer);
-      clearInterval(ticker);
-      document.removeEventListener("visibilitychange", onVisible);
-    },
+    stop,
   };
 }
 
 export function errorPanel(error) {
+  if (error.status === 404) {
+    return h(
+      "div",
+      { class: "panel", role: "alert", testid: "not-found" },
+      h("h2", null, "Not found"),
+      h("p", null, `${error.message}. `, h("a", { href: "#/" }, "Back to status")),
+    );
+  }
   return h(
     "div",
     { class: "panel panel-error", role: "alert", testid: "error" },
     h("strong", null, "Something went wrong. "),
     error.message,
   );
-}
-
-export function loading(container, text = "Loading…") {
-  replace(container, h("p", { class: "muted loading" }, text));
 }

@@ -7,7 +7,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Request
+from aws_lambda_powertools.event_handler import Request, Response
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from functions.data.run_log import Caller
@@ -17,6 +19,7 @@ ALLOWED_GROUPS = frozenset({"admin", "ceo"})
 
 # Cognito group names never contain whitespace or commas, so both separate names in every form seen.
 _SEPARATORS = re.compile(r"[\s,]+")
+_CALLER_KEY = "caller"
 
 
 class AuthError(Exception):
@@ -37,9 +40,7 @@ def parse_groups(raw: Any) -> tuple[str, ...]:
         names = [str(item) for item in raw]
     elif isinstance(raw, str):
         text = raw.strip()
-        names = _json_list(text) if text.startswith("[") else None
-        if names is None:
-            names = _SEPARATORS.split(text.strip("[]"))
+        names = (_json_list(text) if text.startswith("[") else None) or _SEPARATORS.split(text.strip("[]"))
     else:
         return ()
     return tuple(dict.fromkeys(name.strip().strip('"') for name in names if name.strip().strip('"')))
@@ -79,13 +80,29 @@ def _text(value: Any) -> str | None:
 
 
 def authorize(event: BaseProxyEvent) -> Caller:
-    """The caller of an allowed group, or the reason the request is refused."""
+    """The caller, if in an allowed group; otherwise the reason the request is refused."""
     caller = caller_from_claims(claims_of(event.raw_event))
     if not ALLOWED_GROUPS.intersection(caller.groups):
         raise ForbiddenError("only the admin and ceo groups may use the automation API")
     return caller
 
 
+def require_allowed_group(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response:
+    """Global middleware: every route, and the answer for unknown paths, is for allowed callers only.
+
+    A CORS preflight carries no credentials by design and is answered without touching any data.
+    """
+    if app.current_event.http_method.upper() != "OPTIONS":
+        app.append_context(**{_CALLER_KEY: authorize(app.current_event)})
+    return next_middleware(app)
+
+
+def was_authorized(context: Mapping[str, Any]) -> bool:
+    """True once the request passed authorization, i.e. it reached our routes."""
+    return _CALLER_KEY in context
+
+
 def current_caller(request: Request) -> Caller:
-    """Route dependency: the authorizing middleware already refused everyone else."""
-    return authorize(request.resolved_event)
+    """Route dependency: the caller that `require_allowed_group` let through."""
+    caller: Caller = request.context[_CALLER_KEY]
+    return caller

@@ -23,10 +23,15 @@ def due_tick(job: JobDefinition, state: JobStateModel, now: datetime) -> datetim
     return tick if tick >= owed_from else None
 
 
+def lock_is_live(state: JobStateModel, now: datetime) -> bool:
+    """A run holds the job and is within its lease: in flight, not stuck."""
+    return bool(state.lock_run_id and state.lock_expires_at and state.lock_expires_at > now)
+
+
 def compute_health(state: JobStateModel, now: datetime, tick: datetime | None, tick_has_run: bool) -> Health:
     if state.paused:
         return Health.PAUSED
-    if state.lock_run_id and state.lock_expires_at and state.lock_expires_at > now:
+    if lock_is_live(state, now):
         return Health.RUNNING
     if tick is not None and not tick_has_run:
         return Health.LATE

@@ -12,7 +12,7 @@ from functions.clock import isoformat
 from functions.data.models import JobStateModel, RunModel
 from functions.data.run_log import RunLog
 from functions.data.vocabulary import FINISHED_STATUSES, Health, RunStatus
-from functions.lifecycle.health import compute_health, due_tick
+from functions.lifecycle.health import compute_health, due_tick, lock_is_live
 from functions.lifecycle.views import run_summary
 
 RECENT_RUNS = 20
@@ -74,7 +74,8 @@ def job_status(
             "grace_minutes": job.grace_minutes,
         },
         "paused": _pause(state),
-        "in_flight_run_id": state.lock_run_id if health is Health.RUNNING else None,
+        # Shown even while paused: a manual run can be in flight on a paused job.
+        "in_flight_run_id": state.lock_run_id if lock_is_live(state, now) else None,
         "last_run": run_summary(real_runs[0]) if real_runs else None,
         "last_success": _event(state.last_success_run_id, state.last_success_at),
         "last_failure": _event(state.last_failure_run_id, state.last_failure_at),

@@ -1,0 +1,207 @@
+"""Request and response models of the admin API: they validate input and are the OpenAPI document.
+
+Response models forbid unknown fields, so the published document cannot drift from what is served:
+a field added to a status or run view without a model change fails the API tests.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+from functions.catalog import JOB_NAMES
+from functions.data.vocabulary import Health, RunStatus, Trigger
+
+MAX_REASON = 500
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
+
+Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REASON)]
+
+
+def _to_utc(moment: datetime) -> datetime:
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("time is out of range") from None
+
+
+UtcTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+
+
+def _known_job(name: str) -> str:
+    if name not in JOB_NAMES:
+        raise ValueError(f"unknown job; known jobs: {', '.join(JOB_NAMES)}")
+    return name
+
+
+KnownJob = Annotated[
+    str, AfterValidator(_known_job), WithJsonSchema({"type": "string", "enum": list(JOB_NAMES)})
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- requests ----------------------------------------------------------------------------------
+
+
+class RunNowRequest(_Model):
+    reason: Reason = Field(description="Why the job is run now; recorded with the run.")
+
+
+class PauseRequest(_Model):
+    reason: Reason = Field(description="Why the schedule is paused; shown on the job's status.")
+
+
+class ResumeRequest(_Model):
+    reason: Reason | None = Field(default=None, description="Why the schedule is resumed (optional).")
+
+
+# --- runs --------------------------------------------------------------------------------------
+
+
+class CallerView(_Model):
+    sub: str
+    username: str | None
+    email: str | None
+    groups: list[str]
+
+
+class RunErrorView(_Model):
+    type: str
+    message: str
+    stack: str | None
+    where: str | None
+
+
+class ItemErrorView(_Model):
+    key: str
+    reason: str
+
+
+class LogsView(_Model):
+    log_group: str | None
+    log_stream: str | None
+    request_id: str | None
+    link: str | None
+
+
+class RunSummary(_Model):
+    run_id: str
+    job: str
+    status: RunStatus
+    trigger: Trigger
+    scheduled_for: Timestamp | None
+    queued_at: Timestamp | None
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
+    duration_ms: int | None
+    counts: dict[str, int] = Field(
+        description="processed, succeeded, failed, skipped, plus job-specific counts"
+    )
+    error_type: str | None
+    triggered_by: str | None
+
+
+class RunDetail(RunSummary):
+    deadline_at: Timestamp | None
+    expires_at: Timestamp | None
+    segment: int
+    cursor: str | None
+    blocked_by: str | None
+    reason: str | None
+    caller: CallerView | None
+    error: RunErrorView | None
+    item_errors: list[ItemErrorView]
+    logs: LogsView | None
+
+
+class RunPage(_Model):
+    runs: list[RunSummary]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next (older) page; null on the last."
+    )
+
+
+class RunAccepted(_Model):
+    run: RunDetail
+
+
+# --- jobs --------------------------------------------------------------------------------------
+
+
+class ScheduleView(_Model):
+    expression: str
+    timezone: str
+    description: str
+    next_run_at: Timestamp | None
+    grace_minutes: int
+
+
+class PauseView(_Model):
+    at: Timestamp | None
+    by: str | None
+    reason: str | None
+
+
+class RunEvent(_Model):
+    run_id: str
+    at: Timestamp
+
+
+class RunStats(_Model):
+    runs: int
+    success_rate: float | None
+    p50_duration_ms: int | None
+    p95_duration_ms: int | None
+
+
+class JobStatus(_Model):
+    job: str
+    title: str
+    description: str
+    health: Health
+    schedule: ScheduleView
+    paused: PauseView | None
+    in_flight_run_id: str | None
+    last_run: RunSummary | None
+    last_success: RunEvent | None
+    last_failure: RunEvent | None
+    consecutive_failures: int
+    stats: RunStats
+    recent_runs: list[RunSummary] = Field(description="Newest first.")
+
+
+class JobDetail(JobStatus):
+    last_failure_run: RunDetail | None = Field(description="The last failed run, to read before re-running.")
+
+
+class JobList(_Model):
+    jobs: list[JobStatus]
+    generated_at: Timestamp
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+class ErrorInfo(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(description="UPPER_SNAKE error code, e.g. RUN_IN_FLIGHT")
+    message: str
+
+
+class ErrorBody(_Model):
+    error: ErrorInfo

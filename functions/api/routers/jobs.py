@@ -1,0 +1,123 @@
+"""Jobs: the status of every job, one job in detail, and running a job now."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+
+from functions.api.auth import current_caller
+from functions.api.dependencies import get_clock, get_invoker, get_run_log
+from functions.api.models import IDEMPOTENCY_KEY_PATTERN, JobDetail, JobList, RunAccepted, RunNowRequest
+from functions.api.routers import documented
+from functions.catalog import CATALOG, get_job
+from functions.clock import Clock, isoformat
+from functions.data.errors import NotFoundError
+from functions.data.run_log import Caller, RunLog
+from functions.lifecycle.invoker import LambdaInvoker
+from functions.lifecycle.manual import start_manual_run
+from functions.lifecycle.status import collect_status
+from functions.lifecycle.views import run_detail
+
+router = Router()
+
+JobName = Annotated[str, Path(description="Job name, e.g. `sequences`")]
+
+
+@router.get(
+    "/jobs",
+    operation_id="listJobs",
+    summary="Status of every job",
+    tags=["jobs"],
+    responses=documented(HTTPStatus.OK, JobList, "Every job's health, schedule, last and recent runs"),
+)
+def list_jobs(
+    run_log: Annotated[RunLog, Depends(get_run_log)],
+    clock: Annotated[Clock, Depends(get_clock)],
+) -> JobList:
+    now = clock.now()
+    return JobList.model_validate(
+        {"jobs": collect_status(CATALOG, run_log, now), "generated_at": isoformat(now)}
+    )
+
+
+@router.get(
+    "/jobs/<job>",
+    operation_id="getJob",
+    summary="Status of one job, with its last failed run in full",
+    tags=["jobs"],
+    responses=documented(HTTPStatus.OK, JobDetail, "The job's status", HTTPStatus.NOT_FOUND),
+)
+def get_job_status(
+    job: JobName,
+    run_log: Annotated[RunLog, Depends(get_run_log)],
+    clock: Annotated[Clock, Depends(get_clock)],
+) -> JobDetail:
+    status = collect_status([get_job(job)], run_log, clock.now())[0]
+    failure = status["last_failure"]
+    return JobDetail.model_validate(
+        {**status, "last_failure_run": _detail_if_kept(run_log, failure["run_id"]) if failure else None}
+    )
+
+
+def _detail_if_kept(run_log: RunLog, run_id: str) -> dict[str, Any] | None:
+    try:
+        return run_detail(run_log.get_run(run_id))
+    except NotFoundError:
+        return None  # past its retention: the status still names it, the record is gone
+
+
+@router.post(
+    "/jobs/<job>/runs",
+    operation_id="runJobNow",
+    summary="Run a job now",
+    description=(
+        "Queues a MANUAL run recording the caller and reason, and invokes the job's function. "
+        "A repeated `Idempotency-Key` returns the run the first request created."
+    ),
+    tags=["jobs"],
+    responses=documented(
+        HTTPStatus.ACCEPTED,
+        RunAccepted,
+        "The run was queued and its function invoked; `Location` points at the run",
+        HTTPStatus.BAD_REQUEST,
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.CONFLICT,
+        HTTPStatus.BAD_GATEWAY,
+    ),
+)
+def run_now(
+    job: JobName,
+    body: RunNowRequest,
+    caller: Annotated[Caller, Depends(current_caller)],
+    run_log: Annotated[RunLog, Depends(get_run_log)],
+    invoker: Annotated[LambdaInvoker, Depends(get_invoker)],
+    clock: Annotated[Clock, Depends(get_clock)],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            pattern=IDEMPOTENCY_KEY_PATTERN,
+            description="Repeat a request with the same key to get the same run instead of a second one",
+        ),
+    ] = None,
+) -> Response[RunAccepted]:
+    run = start_manual_run(
+        get_job(job),
+        caller,
+        body.reason,
+        run_log=run_log,
+        invoker=invoker,
+        clock=clock,
+        idempotency_key=idempotency_key,
+    )
+    return Response(
+        status_code=HTTPStatus.ACCEPTED.value,
+        content_type=content_types.APPLICATION_JSON,
+        body=RunAccepted.model_validate({"run": run_detail(run)}),
+        headers={"Location": f"/runs/{run.run_id}"},
+    )

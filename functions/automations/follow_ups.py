@@ -1,0 +1,83 @@
+"""follow-ups: reminds the owner of every open follow-up that came due, by email, and marks it reminded.
+
+The reminder is claimed per follow-up and due time, so a follow-up snoozed to a new due time (a re-import) is
+reminded again at that time, and never twice for the same one.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from functions.automations.delivery import SendOutcome, compose
+from functions.automations.items import (
+    DEFAULT_TIMEZONE,
+    MissingRecordError,
+    acting_on,
+    due_records,
+    local_time,
+    send,
+)
+from functions.clock import isoformat
+from functions.data import platform_store
+from functions.data.platform import FollowUpModel, FollowUpStatus, UserModel
+from functions.lifecycle.context import ItemScope, RunContext
+from functions.settings import get_settings
+
+PAGE_SIZE = 50
+
+SUBJECT = "Follow-up due: {related}"
+BODY = """Hi {owner_name},
+
+Your follow-up with {related} was due {due}.
+
+Note: {note}
+
+Open DevSphere to follow up: {portal}
+"""
+
+
+def work(run: RunContext, cursor: str | None, *, page_size: int = PAGE_SIZE) -> str | None:
+    follow_ups, next_cursor = due_records(run, cursor, FollowUpModel, page_size)
+    owners = platform_store.get_many(UserModel, [f.owner_id for f in follow_ups])
+    for follow_up in follow_ups:
+        with acting_on(run, f"follow-up:{follow_up.id}", follow_up, partial(_park, follow_up)) as item:
+            _remind(run, item, follow_up, owners.get(follow_up.owner_id))
+    return next_cursor
+
+
+def _remind(run: RunContext, item: ItemScope, follow_up: FollowUpModel, owner: UserModel | None) -> None:
+    if owner is None:
+        raise MissingRecordError(f"owner '{follow_up.owner_id}' of follow-up '{follow_up.id}' not found")
+    values = {
+        "owner_name": owner.name,
+        "related": follow_up.related_label,
+        "due": local_time(follow_up.due_time, owner.timezone or DEFAULT_TIMEZONE),
+        "note": follow_up.note or "(no note)",
+        "portal": get_settings().portal_origin,
+    }
+    email = compose((owner.email,), SUBJECT, BODY, values)
+    outcome = send(run, f"follow-up:{follow_up.id}:{isoformat(follow_up.due_time)}", email)
+    if outcome is SendOutcome.IN_FLIGHT:
+        item.skip("another run is sending this reminder")
+        return
+    if outcome is SendOutcome.SENT:
+        item.count("reminders_sent")
+        item.count("emails_sent")
+    else:
+        item.skip("this reminder was sent before; the follow-up is brought up to date")
+    platform_store.update(
+        follow_up,
+        [
+            FollowUpModel.status.set(FollowUpStatus.REMINDED.value),
+            FollowUpModel.reminded_at.set(run.now()),
+            FollowUpModel.failures.set(0),
+            FollowUpModel.last_error.remove(),
+            *FollowUpModel.due_actions(None),
+        ],
+    )
+
+
+def _park(follow_up: FollowUpModel) -> None:
+    platform_store.force_update(
+        follow_up, [FollowUpModel.status.set(FollowUpStatus.FAILED.value), *FollowUpModel.due_actions(None)]
+    )

@@ -1,0 +1,164 @@
+"""renewal-reminders: emails the account owner and the customer contact when a renewal is N days away.
+
+Which offsets are due is decided by calendar date in the subscription's time zone (see renewal_schedule).
+Each of the two emails is claimed per (subscription, renewal date, offset, recipient), so a re-run sends
+nothing again, a failure of one recipient retries only that one, and a moved renewal date gets its reminders
+afresh.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import partial
+
+from functions.automations.delivery import DeliveryError, Email, SendOutcome, compose
+from functions.automations.items import acting_on, due_records, in_days, send
+from functions.automations.renewal_schedule import due_offsets, local_date, next_reminder, renewal_day
+from functions.data import platform_store
+from functions.data.platform import ReminderAttribute, ReminderOutcome, SubscriptionModel, UserModel
+from functions.lifecycle.context import ItemScope, RunContext
+
+PAGE_SIZE = 50
+# Reminders kept from earlier renewal dates, for the record's history; the current date's are always kept.
+EARLIER_REMINDERS_KEPT = 10
+
+OWNER_SUBJECT = "Renewal {days}: {customer}"
+OWNER_BODY = """Hi {owner_name},
+
+{customer} renews on {renewal_date} ({days}).
+
+Customer contact: {contact_name} <{contact_email}>
+"""
+CUSTOMER_SUBJECT = "Your subscription renews on {renewal_date}"
+CUSTOMER_BODY = """Hello {contact_name},
+
+This is a reminder that the subscription for {customer} renews on {renewal_date} ({days}).
+
+If anything should change before then, reply to this email and {owner_name} will help.
+"""
+
+
+def work(run: RunContext, cursor: str | None, *, page_size: int = PAGE_SIZE) -> str | None:
+    subscriptions, next_cursor = due_records(run, cursor, SubscriptionModel, page_size)
+    owners = platform_store.get_many(UserModel, [s.owner_id for s in subscriptions])
+    for subscription in subscriptions:
+        today = local_date(run.now(), subscription.timezone)
+        due = due_offsets(subscription, today)
+        if not due:
+            # A stale index copy, or a renewal that passed unreminded: put the record where it belongs.
+            with run.item(f"subscription:{subscription.id}:{subscription.renewal_date}") as item:
+                _reschedule(subscription, [], run.now())
+                item.skip("no reminder due")
+            continue
+        key = f"subscription:{subscription.id}:{subscription.renewal_date}:{due[0]}d"
+        with acting_on(run, key, subscription, partial(_park, subscription, due, run)) as item:
+            _remind(run, item, subscription, due, owners.get(subscription.owner_id), today)
+    return next_cursor
+
+
+def _emails(
+    subscription: SubscriptionModel, owner: UserModel | None, days_left: int
+) -> dict[str, Email | None]:
+    values = {
+        "customer": subscription.customer,
+        "contact_name": subscription.contact_name or subscription.customer,
+        "contact_email": subscription.contact_email,
+        "owner_name": owner.name if owner else "your account manager",
+        "renewal_date": renewal_day(subscription).strftime("%a %d %b %Y"),
+        "days": in_days(days_left),
+    }
+    reply_to = (owner.email,) if owner else ()
+    return {
+        "owner": compose((owner.email,), OWNER_SUBJECT, OWNER_BODY, values) if owner else None,
+        "customer": compose((subscription.contact_email,), CUSTOMER_SUBJECT, CUSTOMER_BODY, values, reply_to),
+    }
+
+
+def _remind(
+    run: RunContext,
+    item: ItemScope,
+    subscription: SubscriptionModel,
+    due: list[int],
+    owner: UserModel | None,
+    today: date,
+) -> None:
+    offset = due[0]
+    days_left = (renewal_day(subscription) - today).days
+    problems: list[str] = []
+    sent = 0
+    in_flight = False
+    for role, email in _emails(subscription, owner, days_left).items():
+        if email is None:
+            problems.append(f"{role}: user '{subscription.owner_id}' not found")
+            continue
+        key = f"renewal:{subscription.id}:{subscription.renewal_date}:{offset}:{role}"
+        try:
+            outcome = send(run, key, email)
+        except DeliveryError as error:
+            problems.append(f"{role}: {type(error).__name__}: {error}")
+            continue
+        sent += outcome is SendOutcome.SENT
+        in_flight = in_flight or outcome is SendOutcome.IN_FLIGHT
+    item.count("emails_sent", sent)
+    if problems:
+        # The recipient that did get it is not sent it again: its claim is marked sent.
+        raise DeliveryError("; ".join(problems))
+    if in_flight:
+        item.skip("another run is sending this reminder")
+        return
+    if sent:
+        item.count("reminders_sent")
+    else:
+        item.skip("this reminder was sent before; the subscription is brought up to date")
+    _reschedule(subscription, _handled(subscription, due, ReminderOutcome.SENT, run.now()), run.now())
+
+
+def _handled(
+    subscription: SubscriptionModel,
+    due: list[int],
+    outcome: ReminderOutcome,
+    now: datetime,
+    detail: str | None = None,
+) -> list[ReminderAttribute]:
+    """The nearest due offset gets `outcome`; farther ones that came due with it are superseded by it."""
+    return [
+        ReminderAttribute(
+            renewal_date=subscription.renewal_date,
+            offset=offset,
+            outcome=(outcome if offset == due[0] else ReminderOutcome.SUPERSEDED).value,
+            at=now,
+            detail=detail if offset == due[0] else None,
+        )
+        for offset in due
+    ]
+
+
+def _reschedule(
+    subscription: SubscriptionModel,
+    entries: list[ReminderAttribute],
+    now: datetime,
+    *,
+    after_failure: bool = False,
+) -> None:
+    current = [e for e in subscription.reminders if e.renewal_date == subscription.renewal_date]
+    earlier = [e for e in subscription.reminders if e.renewal_date != subscription.renewal_date]
+    subscription.reminders = [*earlier[-EARLIER_REMINDERS_KEPT:], *current, *entries]
+    day, at = next_reminder(subscription, now)
+    actions = [
+        SubscriptionModel.reminders.set(subscription.reminders),
+        SubscriptionModel.next_reminder_on.set(day.isoformat())
+        if day
+        else SubscriptionModel.next_reminder_on.remove(),
+        SubscriptionModel.failures.set(0),
+        *SubscriptionModel.due_actions(at),
+    ]
+    if after_failure:
+        # The failure stays readable on the record (last_error) while the next offset is scheduled.
+        platform_store.force_update(subscription, actions)
+    else:
+        platform_store.update(subscription, [*actions, SubscriptionModel.last_error.remove()])
+
+
+def _park(subscription: SubscriptionModel, due: list[int], run: RunContext) -> None:
+    entries = _handled(subscription, due, ReminderOutcome.FAILED, run.now(), subscription.last_error)
+    _reschedule(subscription, entries, run.now(), after_failure=True)

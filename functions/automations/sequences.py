@@ -1,0 +1,176 @@
+"""sequences: sends the next due step of every active enrollment.
+
+An enrollment is due when it is active and its next_send_at has come. If its contact replied, unsubscribed
+or bounced (or is gone), the enrollment stops with that reason and nothing is sent. Otherwise
+step[current_step] is rendered with the contact's fields and sent; the enrollment then moves to the next
+step, due after that step's delay, or completes after the last step. A recipient SES rejects marks the
+contact bounced, so the next run stops the enrollment instead of trying again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from functools import partial
+
+from pynamodb.expressions.update import Action
+
+from functions.automations.delivery import DeliveryRejected, SendOutcome, compose
+from functions.automations.items import acting_on, due_records, send
+from functions.data import platform_store
+from functions.data.platform import (
+    ContactModel,
+    EnrollmentModel,
+    EnrollmentStatus,
+    SequenceModel,
+    UserModel,
+)
+from functions.lifecycle.context import ItemScope, RunContext
+
+PAGE_SIZE = 50
+
+# The placeholders a step's subject and body may use.
+TEMPLATE_FIELDS = ("name", "first_name", "email", "company", "owner_name", "owner_email")
+
+
+def work(run: RunContext, cursor: str | None, *, page_size: int = PAGE_SIZE) -> str | None:
+    enrollments, next_cursor = due_records(run, cursor, EnrollmentModel, page_size)
+    contacts = platform_store.get_many(ContactModel, [e.contact_id for e in enrollments])
+    sequences = platform_store.get_many(SequenceModel, [e.sequence_id for e in enrollments])
+    owners = platform_store.get_many(UserModel, [c.owner_id for c in contacts.values() if c.owner_id])
+    for enrollment in enrollments:
+        step = int(enrollment.current_step)
+        key = f"enrollment:{enrollment.id}:step:{step}"
+        with acting_on(run, key, enrollment, partial(_park, enrollment, run)) as item:
+            contact = contacts.get(enrollment.contact_id)
+            sequence = sequences.get(enrollment.sequence_id)
+            reason = _stop_reason(contact, sequence)
+            if contact is None or sequence is None or reason:
+                _finish(enrollment, EnrollmentStatus.STOPPED, run.now(), reason)
+                item.count("enrollments_stopped")
+                item.skip(f"stopped: {reason}")
+            elif step >= len(sequence.steps):
+                # The sequence lost steps since this enrollment was scheduled: nothing is left to send.
+                _finish(enrollment, EnrollmentStatus.COMPLETED, run.now(), None)
+                item.count("enrollments_completed")
+                item.skip("no step left to send")
+            else:
+                owner = owners.get(contact.owner_id or "")
+                _send_step(run, item, enrollment, contact, sequence, owner)
+    return next_cursor
+
+
+def _stop_reason(contact: ContactModel | None, sequence: SequenceModel | None) -> str | None:
+    if contact is None:
+        return "contact not found"
+    if contact.replied:
+        return "contact replied"
+    if contact.unsubscribed:
+        return "contact unsubscribed"
+    if contact.bounced:
+        return "contact bounced"
+    if sequence is None:
+        return "sequence not found"
+    return None
+
+
+def contact_values(contact: ContactModel, owner: UserModel | None) -> dict[str, str | None]:
+    return {
+        "name": contact.name,
+        "first_name": contact.name.split()[0] if contact.name.split() else contact.name,
+        "email": contact.email,
+        "company": contact.company,
+        "owner_name": owner.name if owner else None,
+        "owner_email": owner.email if owner else None,
+    }
+
+
+def _send_step(
+    run: RunContext,
+    item: ItemScope,
+    enrollment: EnrollmentModel,
+    contact: ContactModel,
+    sequence: SequenceModel,
+    owner: UserModel | None,
+) -> None:
+    step = int(enrollment.current_step)
+    template = sequence.steps[step]
+    email = compose(
+        (contact.email,),
+        template.subject,
+        template.body,
+        contact_values(contact, owner),
+        reply_to=(owner.email,) if owner else (),
+    )
+    try:
+        outcome = send(run, f"sequence-step:{enrollment.id}:{step}", email)
+    except DeliveryRejected as rejected:
+        if contact.email in rejected.addresses:
+            platform_store.force_update(
+                contact, [ContactModel.bounced.set(True), ContactModel.bounce_reason.set(str(rejected)[:500])]
+            )
+        raise
+    if outcome is SendOutcome.IN_FLIGHT:
+        item.skip("another run is sending this step")
+        return
+    if outcome is SendOutcome.SENT:
+        item.count("steps_sent")
+        item.count("emails_sent")
+    else:
+        item.skip("this step was sent before; the enrollment is brought up to date")
+    _advance(run, item, enrollment, sequence)
+
+
+def _advance(run: RunContext, item: ItemScope, enrollment: EnrollmentModel, sequence: SequenceModel) -> None:
+    now = run.now()
+    following = int(enrollment.current_step) + 1
+    if following >= len(sequence.steps):
+        progress = [
+            EnrollmentModel.current_step.set(following),
+            EnrollmentModel.last_sent_at.set(now),
+            EnrollmentModel.failures.set(0),
+            EnrollmentModel.last_error.remove(),
+        ]
+        _finish(enrollment, EnrollmentStatus.COMPLETED, now, None, progress)
+        item.count("enrollments_completed")
+        return
+    next_at = now + timedelta(minutes=int(sequence.steps[following].delay_minutes))
+    platform_store.update(
+        enrollment,
+        [
+            EnrollmentModel.current_step.set(following),
+            EnrollmentModel.next_send_at.set(next_at),
+            EnrollmentModel.last_sent_at.set(now),
+            EnrollmentModel.failures.set(0),
+            EnrollmentModel.last_error.remove(),
+            *EnrollmentModel.due_actions(next_at),
+        ],
+    )
+
+
+def _finish(
+    enrollment: EnrollmentModel,
+    status: EnrollmentStatus,
+    now: datetime,
+    reason: str | None,
+    extra: Sequence[Action] = (),
+) -> None:
+    actions = [
+        EnrollmentModel.status.set(status.value),
+        EnrollmentModel.finished_at.set(now),
+        EnrollmentModel.stop_reason.set(reason) if reason else EnrollmentModel.stop_reason.remove(),
+        *EnrollmentModel.due_actions(None),
+        *extra,
+    ]
+    platform_store.update(enrollment, actions)
+
+
+def _park(enrollment: EnrollmentModel, run: RunContext) -> None:
+    platform_store.force_update(
+        enrollment,
+        [
+            EnrollmentModel.status.set(EnrollmentStatus.FAILED.value),
+            EnrollmentModel.finished_at.set(run.now()),
+            *EnrollmentModel.due_actions(None),
+        ],
+    )

@@ -1,0 +1,120 @@
+"""The send-claim ledger's storage: one conditional write decides which run may send an email.
+
+The protocol (why a claim is taken before sending, and what a crash costs) is described in
+functions.automations.delivery, which is the only user of these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pynamodb.exceptions import PynamoDBException
+from pynamodb.expressions.update import Action
+
+from functions.data.platform import SendClaimModel
+from functions.data.platform_store import MAX_ERROR_TEXT
+from functions.data.run_log import _is_condition_failure, _storage_errors
+
+# Longer than any record stays due for the same key (a yearly renewal), so a claim outlives every retry of it.
+CLAIM_RETENTION = timedelta(days=400)
+
+
+class ClaimStatus(StrEnum):
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class ClaimState(StrEnum):
+    ACQUIRED = "acquired"  # this run holds the claim and may send
+    SENT = "sent"  # it was sent already: never again
+    HELD = "held"  # another run holds a live lease on it
+    EXHAUSTED = "exhausted"  # every attempt is used up
+
+
+@dataclass(frozen=True)
+class Claim:
+    key: str
+    state: ClaimState
+    attempts: int
+    holder: str | None = None
+    error: str | None = None
+
+
+def claim(key: str, run_id: str, now: datetime, lease_until: datetime, max_attempts: int) -> Claim:
+    """Takes the claim if nobody has it, its last attempt failed, or its holder's lease lapsed (a crash)."""
+    record = SendClaimModel.new(key)
+    takeable = (
+        SendClaimModel.pk.does_not_exist()
+        | ((SendClaimModel.status == ClaimStatus.FAILED.value) & (SendClaimModel.attempts < max_attempts))
+        | (
+            (SendClaimModel.status == ClaimStatus.CLAIMED.value)
+            & (SendClaimModel.lease_until < now)
+            & (SendClaimModel.attempts < max_attempts)
+        )
+    )
+    actions: list[Action] = [
+        SendClaimModel.kind.set(SendClaimModel),
+        SendClaimModel.id.set(key),
+        SendClaimModel.status.set(ClaimStatus.CLAIMED.value),
+        SendClaimModel.run_id.set(run_id),
+        SendClaimModel.claimed_at.set(now),
+        SendClaimModel.lease_until.set(lease_until),
+        SendClaimModel.attempts.add(1),
+        SendClaimModel.expires_at.set(now + CLAIM_RETENTION),
+    ]
+    with _storage_errors(f"claiming {key}"):
+        try:
+            record.update(actions=actions, condition=takeable, add_version_condition=False)
+        except PynamoDBException as error:
+            if not _is_condition_failure(error):
+                raise
+            return _explain_refusal(key, now)
+    return Claim(key, ClaimState.ACQUIRED, int(record.attempts), holder=run_id)
+
+
+def _explain_refusal(key: str, now: datetime) -> Claim:
+    existing = SendClaimModel.get(SendClaimModel.key(key), consistent_read=True)
+    attempts = int(existing.attempts)
+    if existing.status == ClaimStatus.SENT.value:
+        return Claim(key, ClaimState.SENT, attempts, holder=existing.run_id)
+    if existing.status == ClaimStatus.CLAIMED.value and existing.lease_until >= now:
+        return Claim(key, ClaimState.HELD, attempts, holder=existing.run_id)
+    return Claim(key, ClaimState.EXHAUSTED, attempts, holder=existing.run_id, error=existing.error)
+
+
+def _settle(key: str, run_id: str, attempts: int, status: ClaimStatus, extra: list[Action]) -> bool:
+    """Records how this run's attempt ended; False if the claim is no longer this attempt's."""
+    record = SendClaimModel.new(key)
+    actions = [SendClaimModel.status.set(status.value), *extra]
+    held_by_me = (
+        (SendClaimModel.status == ClaimStatus.CLAIMED.value)
+        & (SendClaimModel.run_id == run_id)
+        & (SendClaimModel.attempts == attempts)
+    )
+    with _storage_errors(f"settling claim {key}"):
+        try:
+            record.update(actions=actions, condition=held_by_me, add_version_condition=False)
+        except PynamoDBException as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+    return True
+
+
+def mark_sent(key: str, run_id: str, attempts: int, message_id: str, now: datetime) -> bool:
+    return _settle(
+        key,
+        run_id,
+        attempts,
+        ClaimStatus.SENT,
+        [SendClaimModel.sent_at.set(now), SendClaimModel.message_id.set(message_id)],
+    )
+
+
+def mark_failed(key: str, run_id: str, attempts: int, reason: str) -> bool:
+    return _settle(
+        key, run_id, attempts, ClaimStatus.FAILED, [SendClaimModel.error.set(reason[:MAX_ERROR_TEXT])]
+    )

@@ -1,0 +1,99 @@
+"""What an administrator does to a job by hand: run it now, pause or resume its schedule.
+
+Each action records who did it and why; the API only parses the request and calls these.
+"""
+
+from __future__ import annotations
+
+from functions.catalog import JobDefinition
+from functions.clock import Clock
+from functions.data.errors import StaleRunError
+from functions.data.models import RunModel
+from functions.data.run_log import Caller, Outcome, RunError, RunLog
+from functions.data.schedules import Schedules
+from functions.data.vocabulary import COUNT_NAMES, RunStatus
+from functions.ids import new_run_id
+from functions.lifecycle.events import manual_payload
+from functions.lifecycle.invoker import InvokeError, LambdaInvoker
+from functions.lifecycle.runner import CONTINUATION_PICKUP
+from functions.observability import logger
+from functions.settings import get_settings
+
+
+class RunNotStartedError(Exception):
+    """Lambda refused the invocation; the queued run was recorded FAILED with the reason."""
+
+    def __init__(self, run: RunModel, reason: str) -> None:
+        super().__init__(f"run {run.run_id} of '{run.job}' could not be started: {reason}")
+        self.run = run
+        self.reason = reason
+
+
+def start_manual_run(
+    job: JobDefinition,
+    caller: Caller,
+    reason: str,
+    *,
+    run_log: RunLog,
+    invoker: LambdaInvoker,
+    clock: Clock,
+    idempotency_key: str | None = None,
+) -> RunModel:
+    """Queues a run holding the job's lock, then invokes the job's function asynchronously to run it.
+
+    Raises JobBusyError while another run is in flight. A repeated idempotency key returns the run the
+    first request created, without invoking again.
+    """
+    now = clock.now()
+    run_id = new_run_id(now)
+    # The lease covers the wait for Lambda to pick the invocation up plus the job's own timeout.
+    lease_until = now + CONTINUATION_PICKUP + job.timeout
+    run = run_log.create_queued(job.name, run_id, now, lease_until, caller, reason, idempotency_key)
+    if run.run_id != run_id:
+        logger.info("repeated run-now request", extra={"run_id": run.run_id, "job": job.name})
+        return run
+    logger.info("manual run queued", extra={"run_id": run_id, "job": job.name, "by": caller.sub})
+    try:
+        invoker.invoke_async(get_settings().function_name(job.name), manual_payload(job.name, run_id))
+    except InvokeError as error:
+        logger.exception("manual run could not be started", extra={"run_id": run_id, "job": job.name})
+        return _fail_unstarted(run_id, str(error), run_log, clock)
+    return run_log.get_run(run_id)
+
+
+def _fail_unstarted(run_id: str, reason: str, run_log: RunLog, clock: Clock) -> RunModel:
+    outcome = Outcome(
+        RunStatus.FAILED,
+        dict.fromkeys(COUNT_NAMES, 0),
+        error=RunError(type="InvokeFailed", message=reason, where="invoke"),
+    )
+    try:
+        failed = run_log.finish(run_id, outcome, clock.now(), expected=[RunStatus.QUEUED])
+    except StaleRunError:
+        # The function took the run over: the invocation got through although the call reported an error.
+        return run_log.get_run(run_id)
+    raise RunNotStartedError(failed, reason)
+
+
+def set_paused(
+    job: JobDefinition,
+    paused: bool,
+    caller: Caller,
+    reason: str | None,
+    *,
+    run_log: RunLog,
+    schedules: Schedules,
+    clock: Clock,
+) -> None:
+    """Disables or enables the job's schedule, then records who did it and why.
+
+    The schedule changes first because it is what fires the job; both steps are idempotent, so if
+    recording fails the caller repeats the request. Manual runs are not affected by a pause.
+    """
+    settings = get_settings()
+    schedules.set_enabled(settings.schedule_name(job.name), settings.schedule_group, enabled=not paused)
+    run_log.set_paused(job.name, paused, caller, reason, clock.now())
+    logger.info(
+        "job paused" if paused else "job resumed",
+        extra={"job": job.name, "by": caller.sub, "reason": reason},
+    )

@@ -1,0 +1,259 @@
+"""Sign-in and the admin API: a Cognito user pool, and a REST API only its users get through to the Lambda."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from functions.api.auth import ALLOWED_GROUPS
+from infra.config import StageConfig
+from infra.constructs.data import Data
+from infra.constructs.function import ServiceFunction
+from infra.constructs.jobs import Jobs
+from infra.nag import acknowledge
+
+# Every route of functions.api.app, with its methods (tests/infra compares them with the API's OpenAPI).
+ROUTES: dict[str, tuple[str, ...]] = {
+    "/jobs": ("GET",),
+    "/jobs/{job}": ("GET",),
+    "/jobs/{job}/runs": ("POST",),
+    "/jobs/{job}/pause": ("POST",),
+    "/jobs/{job}/resume": ("POST",),
+    "/runs": ("GET",),
+    "/runs/{run_id}": ("GET",),
+    "/openapi.json": ("GET",),
+}
+REQUEST_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
+THROTTLE_RATE_PER_SECOND = 20
+THROTTLE_BURST = 40
+
+# API Gateway answers some requests itself; these keep its answers in the API's error shape
+# ({"error": {"code", "message"}}) and readable by the portal (CORS).
+_GATEWAY_ERRORS: dict[str, tuple[str, str, str]] = {
+    "UNAUTHORIZED": ("401", "UNAUTHENTICATED", '"Sign in to use this API."'),
+    "ACCESS_DENIED": ("403", "FORBIDDEN", '"You may not use this API."'),
+    # API Gateway reports an unknown route as a missing token.
+    "MISSING_AUTHENTICATION_TOKEN": ("404", "NOT_FOUND", '"There is no such route."'),
+    "THROTTLED": ("429", "THROTTLED", '"Too many requests; try again shortly."'),
+    "BAD_REQUEST_PARAMETERS": ("400", "VALIDATION_ERROR", "$context.error.messageString"),
+    "BAD_REQUEST_BODY": ("400", "VALIDATION_ERROR", "$context.error.messageString"),
+    "DEFAULT_4XX": ("", "BAD_REQUEST", "$context.error.messageString"),
+    "DEFAULT_5XX": ("", "INTERNAL_ERROR", '"The request failed; try again."'),
+}
+
+
+class Api(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        data: Data,
+        jobs: Jobs,
+        code: lambda_.Code,
+        portal_origin: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._config = config
+        self.user_pool = self._user_pool(config)
+        self.client = self.user_pool.add_client(
+            "PortalClient",
+            user_pool_client_name=config.name("portal"),
+            auth_flows=cognito.AuthFlow(user_password=True, user_srp=True),
+            generate_secret=False,
+            disable_o_auth=True,
+            prevent_user_existence_errors=True,
+            enable_token_revocation=True,
+            id_token_validity=Duration.hours(1),
+            access_token_validity=Duration.hours(1),
+            refresh_token_validity=Duration.days(1),
+        )
+
+        self.function = ServiceFunction(
+            self,
+            "Handler",
+            config=config,
+            function_name=config.settings.function_name("api"),
+            handler="functions.api.app.handler",
+            code=code,
+            description="Admin API: job status, run logs, run now, pause and resume",
+            timeout=Duration.seconds(29),
+            memory_mb=512,
+            environment={**data.environment(data.run_log_models), "PORTAL_ORIGIN": portal_origin},
+        )
+        self._grant(data, jobs)
+        self.rest_api = self._rest_api(config, portal_origin)
+
+    def portal_config(self) -> dict[str, str]:
+        """The portal's config.json: the same keys the local runtime serves."""
+        return {
+            "apiUrl": self.rest_api.url,
+            "authEndpoint": f"https://cognito-idp.{Aws.REGION}.{Aws.URL_SUFFIX}/",
+            "region": Aws.REGION,
+            "userPoolId": self.user_pool.user_pool_id,
+            "clientId": self.client.user_pool_client_id,
+            "stage": self._config.stage,
+        }
+
+    def _user_pool(self, config: StageConfig) -> cognito.UserPool:
+        pool = cognito.UserPool(
+            self,
+            "Users",
+            user_pool_name=config.name("users"),
+            self_sign_up_enabled=False,
+            sign_in_aliases=cognito.SignInAliases(username=True, email=True),
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            standard_attributes=cognito.StandardAttributes(
+                email=cognito.StandardAttribute(required=True, mutable=True)
+            ),
+            password_policy=cognito.PasswordPolicy(
+                min_length=14,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=True,
+                temp_password_validity=Duration.days(3),
+            ),
+            mfa=cognito.Mfa.OPTIONAL,
+            mfa_second_factor=cognito.MfaSecondFactor(sms=False, otp=True),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            deletion_protection=config.is_production,
+            removal_policy=config.removal_policy,
+        )
+        for group in sorted(ALLOWED_GROUPS):
+            pool.add_group(
+                f"{group}-group", group_name=group, description=f"May use the automation API ({group})"
+            )
+        acknowledge(
+            pool,
+            "AwsSolutions-COG2",
+            "MFA is optional with TOTP as the design asks; admins are invited, there is no self sign-up.",
+        )
+        acknowledge(
+            pool,
+            "AwsSolutions-COG8",
+            "Threat protection needs the paid Plus feature plan; a few invited admins with strong passwords "
+            "and optional TOTP do not justify it.",
+        )
+        return pool
+
+    def _grant(self, data: Data, jobs: Jobs) -> None:
+        role = self.function.role
+        # Starting a run writes the queued run and the job's lock; pausing records who paused.
+        data.grant(role, data.run_log_models, write=True)
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=jobs.job_function_arns)
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["scheduler:GetSchedule", "scheduler:UpdateSchedule"],
+                resources=jobs.job_schedule_arns,
+            )
+        )
+        # UpdateSchedule re-submits the schedule's target, whose role must be passed again.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[jobs.scheduler_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
+            )
+        )
+
+    def _rest_api(self, config: StageConfig, portal_origin: str) -> apigateway.RestApi:
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=logs.RetentionDays.THREE_MONTHS,
+            removal_policy=config.removal_policy,
+        )
+        api = apigateway.RestApi(
+            self,
+            "Rest",
+            rest_api_name=config.prefix,
+            description="DevSphere Automation admin API",
+            endpoint_types=[apigateway.EndpointType.REGIONAL],
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=config.removal_policy,
+            deploy_options=apigateway.StageOptions(
+                stage_name=config.stage,
+                throttling_rate_limit=THROTTLE_RATE_PER_SECOND,
+                throttling_burst_limit=THROTTLE_BURST,
+                access_log_destination=apigateway.LogGroupLogDestination(access_logs),
+                access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
+                    caller=False,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+                logging_level=apigateway.MethodLoggingLevel.ERROR,
+                metrics_enabled=True,
+                tracing_enabled=True,
+            ),
+            default_cors_preflight_options=apigateway.CorsOptions(
+                allow_origins=[portal_origin],
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=REQUEST_HEADERS,
+                max_age=Duration.minutes(10),
+            ),
+        )
+        authorizer = apigateway.CognitoUserPoolsAuthorizer(
+            self,
+            "Authorizer",
+            cognito_user_pools=[self.user_pool],
+            identity_source=apigateway.IdentitySource.header("Authorization"),
+        )
+        validator = api.add_request_validator(
+            "Validator", validate_request_body=True, validate_request_parameters=True
+        )
+        integration = apigateway.LambdaIntegration(self.function.function, allow_test_invoke=False)
+        for path, methods in ROUTES.items():
+            resource = api.root.resource_for_path(path)
+            parameters = {
+                f"method.request.path.{segment[1:-1]}": True
+                for segment in path.split("/")
+                if segment.startswith("{")
+            }
+            for method in methods:
+                resource.add_method(
+                    method,
+                    integration,
+                    authorizer=authorizer,
+                    authorization_type=apigateway.AuthorizationType.COGNITO,
+                    request_validator=validator,
+                    request_parameters=parameters or None,
+                )
+        for response_type, (status, code, message) in _GATEWAY_ERRORS.items():
+            api.add_gateway_response(
+                f"{response_type}-response",
+                type=apigateway.ResponseType.of(response_type),
+                status_code=status or None,
+                response_headers={"Access-Control-Allow-Origin": f"'{portal_origin}'"},
+                templates={
+                    "application/json": f'{{"error": {{"code": "{code}", "message": {message}, '
+                    '"request_id": "$context.requestId"}}'
+                },
+            )
+        acknowledge(
+            api,
+            "AwsSolutions-APIG3",
+            "Every method requires a Cognito user of the admin or ceo group and the stage is throttled; "
+            "a WAF would add cost without protecting anything more for a handful of invited users.",
+        )
+        acknowledge(
+            api,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonAPIGatewayPushToCloudWatchLogs]",
+            "API Gateway's account-wide logging role needs exactly this AWS-maintained policy.",
+        )
+        return api

@@ -1,0 +1,165 @@
+"""Paging and seeing: the alert topic, an alarm for every way a job can fail or not run, a dashboard.
+
+The metric names and dimensions are the ones the runner and the watchdog emit (Powertools EMF with
+the `job` and `service` dimensions); tests/infra checks them against what the code really writes.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from functions.catalog import JOB_NAMES
+from functions.observability import METRICS_NAMESPACE, SERVICE
+from infra.config import StageConfig
+from infra.constructs.api import Api
+from infra.constructs.jobs import Jobs
+
+RUN_OUTCOME_METRICS = ("RunsSucceeded", "RunsPartial", "RunsFailed", "RunsTimedOut", "RunsSkipped")
+PERIOD = Duration.minutes(5)
+
+
+def job_metric(job: str, name: str, statistic: str = "Sum") -> cloudwatch.Metric:
+    return cloudwatch.Metric(
+        namespace=METRICS_NAMESPACE,
+        metric_name=name,
+        dimensions_map={"job": job, "service": SERVICE},
+        statistic=statistic,
+        period=PERIOD,
+    )
+
+
+class Monitoring(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
+        super().__init__(scope, construct_id)
+        self._config = config
+        key = kms.Key(
+            self,
+            "AlertKey",
+            description=f"Encrypts the {config.prefix} alert topic",
+            enable_key_rotation=True,
+            removal_policy=config.removal_policy,
+        )
+        # Alarms publish as CloudWatch, which needs the key; an AWS-managed SNS key could not grant it.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+            )
+        )
+        self.topic = sns.Topic(
+            self,
+            "Alerts",
+            topic_name=config.name("alerts"),
+            display_name="DevSphere Automation alerts",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        if config.alert_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(config.alert_email))
+        self.alarms: list[cloudwatch.Alarm] = []
+
+    def watch(self, jobs: Jobs, api: Api) -> None:
+        for job in JOB_NAMES:
+            self._alarm(f"{job}-runs-failed", job_metric(job, "RunsFailed"), f"A {job} run failed.")
+            self._alarm(f"{job}-runs-timed-out", job_metric(job, "RunsTimedOut"), f"A {job} run timed out.")
+            self._alarm(
+                f"{job}-late",
+                job_metric(job, "HealthLate", "Maximum"),
+                f"{job} did not run: a tick passed its grace period with no run (watchdog).",
+            )
+            self._alarm(
+                f"{job}-errors",
+                jobs.job_functions[job].function.metric_errors(period=PERIOD),
+                f"The {job} function raised or timed out.",
+            )
+        for label, queue in jobs.dead_letter_queues.items():
+            self._alarm(
+                f"{label}-dlq",
+                queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
+                f"Messages wait in the {label} dead-letter queue: an event was never processed.",
+            )
+        for label, function in (
+            ("watchdog", jobs.watchdog),
+            ("failure-recorder", jobs.failure_recorder),
+            ("api", api.function),
+        ):
+            self._alarm(
+                f"{label}-errors",
+                function.function.metric_errors(period=PERIOD),
+                f"The {label} function failed.",
+            )
+        self._alarm(
+            "watchdog-not-running",
+            jobs.watchdog.function.metric_invocations(period=Duration.minutes(15)),
+            "The watchdog has not run for 15 minutes: late and failing jobs would go unnoticed.",
+            comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            missing=cloudwatch.TreatMissingData.BREACHING,
+        )
+        self._alarm(
+            "api-5xx",
+            api.rest_api.metric_server_error(period=PERIOD),
+            "The API answered with server errors.",
+            threshold=5,
+        )
+        self._dashboard(jobs)
+
+    def _alarm(
+        self,
+        label: str,
+        metric: cloudwatch.IMetric,
+        description: str,
+        *,
+        threshold: float = 1,
+        comparison: cloudwatch.ComparisonOperator = (
+            cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+        ),
+        missing: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
+    ) -> None:
+        alarm = cloudwatch.Alarm(
+            self,
+            label,
+            alarm_name=self._config.name(label),
+            alarm_description=description,
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=1,
+            comparison_operator=comparison,
+            treat_missing_data=missing,
+        )
+        alarm.add_alarm_action(actions.SnsAction(self.topic))
+        self.alarms.append(alarm)
+
+    def _dashboard(self, jobs: Jobs) -> None:
+        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=self._config.prefix)
+        for job in JOB_NAMES:
+            dashboard.add_widgets(
+                cloudwatch.GraphWidget(
+                    title=f"{job}: runs",
+                    left=[job_metric(job, name) for name in RUN_OUTCOME_METRICS],
+                    stacked=True,
+                    width=8,
+                ),
+                cloudwatch.GraphWidget(
+                    title=f"{job}: failures",
+                    left=[
+                        job_metric(job, "ItemsFailed"),
+                        jobs.job_functions[job].function.metric_errors(period=PERIOD),
+                    ],
+                    width=8,
+                ),
+                cloudwatch.GraphWidget(
+                    title=f"{job}: duration (ms)",
+                    left=[
+                        job_metric(job, "RunDuration", statistic) for statistic in ("p50", "p95", "Maximum")
+                    ],
+                    width=8,
+                ),
+            )

@@ -1,0 +1,59 @@
+"""The one stack: data, jobs, API, portal and monitoring, wired together and nothing else."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from infra.config import StageConfig
+from infra.constructs.api import Api
+from infra.constructs.data import Data
+from infra.constructs.jobs import Jobs
+from infra.constructs.monitoring import Monitoring
+from infra.constructs.portal import Portal
+
+
+class AutomationStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        code: lambda_.Code,
+        portal_site: Path,
+        synth_time: datetime,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description=f"DevSphere Automation ({config.stage}): background jobs, run log, API and portal",
+            **kwargs,
+        )
+        data = Data(self, "Data", config=config)
+        monitoring = Monitoring(self, "Monitoring", config=config)
+        jobs = Jobs(
+            self,
+            "Jobs",
+            config=config,
+            data=data,
+            code=code,
+            alert_topic=monitoring.topic,
+            synth_time=synth_time,
+        )
+        portal = Portal(self, "Portal", config=config, access_logs=data.access_logs)
+        api = Api(self, "Api", config=config, data=data, jobs=jobs, code=code, portal_origin=portal.origin)
+        portal.publish(portal_site, api.portal_config())
+        monitoring.watch(jobs, api)
+
+        CfnOutput(self, "ApiUrl", value=api.rest_api.url, description="Base URL of the admin API")
+        CfnOutput(self, "UserPoolId", value=api.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=api.client.user_pool_client_id)
+        CfnOutput(self, "PortalUrl", value=portal.url, description="The admin portal")
+        CfnOutput(self, "AlertTopicArn", value=monitoring.topic.topic_arn)

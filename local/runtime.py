@@ -1,0 +1,270 @@
+"""Starts and stops the local service: AWS emulation, Lambda emulation, provisioning, scheduler, gateway.
+
+Only this module and `local.aws` are imported before the environment is set: everything that imports the
+functions (whose settings and models read the environment) is imported after it.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import sys
+import threading
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+
+from local.aws import (
+    ACCOUNT_ID,
+    DEFAULT_REGION,
+    LOCALHOST,
+    EmbeddedAws,
+    apply_environment,
+    base_environment,
+    endpoint_environment,
+    enforce_ses_sandbox,
+)
+
+if TYPE_CHECKING:
+    from local.gateway import GatewayServer
+    from local.lambdas import LambdaEndpoint, LambdaService
+    from local.provision import Provisioned
+
+PORTAL_DIR = Path(__file__).resolve().parent.parent / "portal"
+EXIT_PORT_IN_USE = 2
+EXIT_INTERRUPTED = 130
+READY_LINE = "Ready:"
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Options:
+    port: int = 8000
+    moto_port: int = 0
+    fire_now: bool = False
+    demo_data: bool = True
+
+
+class PortInUseError(Exception):
+    def __init__(self, what: str, port: int) -> None:
+        super().__init__(f"port {port} ({what}) is already in use")
+        self.what = what
+        self.port = port
+
+
+def _claim(what: str, port: int, bind: Callable[[], _T]) -> _T:
+    try:
+        return bind()
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise PortInUseError(what, port) from error
+        raise
+
+
+class Runtime:
+    def __init__(self, options: Options, out: TextIO = sys.stdout) -> None:
+        self.options = options
+        self.origin = f"http://{LOCALHOST}:{options.port}"
+        self._out = out
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._aws: EmbeddedAws | None = None
+        self._gateway: GatewayServer | None = None
+        self._endpoint: LambdaEndpoint | None = None
+        self._lambdas: LambdaService | None = None
+        self.provisioned: Provisioned | None = None
+        self._undo_sandbox: Callable[[], None] = lambda: None
+
+    def _say(self, text: str) -> None:
+        print(text, file=self._out, flush=True)
+
+    def start(self) -> None:
+        self._stopping.clear()
+        # Metrics are off locally (no CloudWatch); Powertools still warns about sets it never flushes.
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
+        warnings.filterwarnings("ignore", message="Dimension '.*' has already been added")
+        apply_environment(
+            {
+                **base_environment(DEFAULT_REGION),
+                "LOG_LINK_TEMPLATE": self.origin + "/logs/{run_id}",
+                "PORTAL_ORIGIN": self.origin,
+                # No X-Ray daemon or CloudWatch here: traces are off, metrics are not printed over the logs.
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
+            }
+        )
+        from functions.observability import logger
+        from functions.settings import get_settings
+        from local import logs
+        from local.gateway import GatewayServer
+        from local.lambdas import LambdaEndpoint, LambdaService, service_functions
+
+        self._gateway = _claim("portal and API", self.options.port, lambda: GatewayServer(self.options.port))
+        self._say("Starting the AWS emulation (moto)...")
+        self._aws = EmbeddedAws(self.options.moto_port)
+        moto_url = _claim("AWS emulation", self.options.moto_port, self._aws.start)
+        self._undo_sandbox = enforce_ses_sandbox()
+        store = logs.LogStore(echo=self._out)
+        logs.capture(logger, store)
+        settings = get_settings()
+        self._lambdas = LambdaService(
+            service_functions(settings), region=settings.region, account_id=ACCOUNT_ID, logs=store
+        )
+        self._endpoint = LambdaEndpoint(0, self._lambdas)
+        apply_environment(endpoint_environment(moto_url, self._endpoint.url))
+        self._provision(store)
+
+    def _provision(self, store: Any) -> None:
+        from functions.settings import get_settings
+        from local import demo_data
+        from local.gateway import Gateway, TokenVerifier
+        from local.provision import provision
+
+        assert self._aws is not None and self._lambdas is not None and self._gateway is not None
+        prefix = get_settings().resource_prefix
+        self._say("Creating tables, user pool, schedules, sender identity, bucket and alert topic...")
+        self.provisioned = provision(
+            self._lambdas.function_arn, f"arn:aws:iam::{ACCOUNT_ID}:role/{prefix}-scheduler"
+        )
+        settings = get_settings()
+        if self.options.demo_data:
+            self._say("Loading demo platform data...")
+            self._say("  " + demo_data.load().replace("\n", "\n  "))
+        pool = self.provisioned.user_pool_id
+        lambdas = self._lambdas
+        api_function = settings.function_name("api")
+        self._gateway.gateway = Gateway(
+            origin=self.origin,
+            region=settings.region,
+            user_pool_id=pool,
+            client_id=self.provisioned.client_id,
+            cognito_url=self._aws.url,
+            verifier=TokenVerifier(
+                f"{self._aws.url}/{pool}/.well-known/jwks.json",
+                issuer=f"https://cognito-idp.{settings.region}.amazonaws.com/{pool}",
+                audience=self.provisioned.client_id,
+            ),
+            invoke_api=lambda event: lambdas.invoke(api_function, event),
+            logs=store,
+            portal_dir=PORTAL_DIR,
+        )
+        self._serve()
+
+    def _serve(self) -> None:
+        from functions.settings import get_settings
+        from local.scheduler import LocalScheduler
+
+        assert self._lambdas is not None and self._gateway is not None and self._endpoint is not None
+        self._lambdas.start()
+        self._scheduler = LocalScheduler(get_settings().schedule_group, self._lambdas.invoke_async)
+        self._threads = [
+            threading.Thread(target=self._endpoint.serve_forever, name="lambda-endpoint", daemon=True),
+            threading.Thread(target=self._gateway.serve_forever, name="gateway", daemon=True),
+            threading.Thread(
+                target=self._scheduler.run, args=(self._stopping.wait,), name="scheduler", daemon=True
+            ),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def fire_now(self) -> None:
+        from functions.catalog import JOB_NAMES
+        from functions.settings import get_settings
+
+        settings = get_settings()
+        self._say("--fire-now: firing every job's schedule once.")
+        self._scheduler.fire_now([settings.schedule_name(job) for job in JOB_NAMES])
+
+    def stop(self) -> None:
+        self._stopping.set()
+        serving = bool(self._threads)
+        for server in (self._gateway, self._endpoint):
+            if server is not None:
+                if serving:
+                    server.shutdown()
+                server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        if self._lambdas is not None:
+            self._lambdas.stop()
+        if self._aws is not None:
+            self._aws.stop()
+            self._undo_sandbox()
+        self._threads = []
+        self._gateway = self._endpoint = None
+        self._lambdas = None
+        self._aws = None
+
+    def banner(self) -> str:
+        """What a new user needs: where to go, how to sign in, where AWS is, when jobs run, how to stop."""
+        from functions.catalog import CATALOG
+
+        assert self.provisioned is not None and self._aws is not None
+        now = datetime.now(UTC)
+        moto = self._aws.url
+        width = max(len(user.username) for user in self.provisioned.users)
+        logins = [
+            f"    {user.username:<{width}} / {user.password}   ({','.join(user.groups)}: {user.rights})"
+            for user in self.provisioned.users
+        ]
+        schedules = [
+            f"    {job.name:<18} {job.schedule.describe()}; next {_local_time(job.schedule.next_after(now))}"
+            for job in CATALOG
+        ]
+        return "\n".join(
+            [
+                "",
+                "DevSphere Automation is running locally.",
+                f"  Portal         {self.origin}/",
+                f"  API            {self.origin}/api  (Authorization: Bearer <Cognito ID token>)",
+                "  Demo logins (new passwords at every start):",
+                *logins,
+                f"  AWS emulation  {moto}  (e.g. aws --endpoint-url {moto} dynamodb list-tables)",
+                "  Schedules fire at their real times:",
+                *schedules,
+                "  Each run's logs are printed here and linked from the run in the portal.",
+                "  Stop with Ctrl-C.",
+                f"{READY_LINE} {self.origin}/",
+            ]
+        )
+
+
+def _local_time(moment: datetime | None) -> str:
+    return moment.astimezone().strftime("%a %H:%M %Z") if moment else "never"
+
+
+def run(options: Options, out: TextIO = sys.stdout) -> int:
+    """The `python -m local` process: start, serve until Ctrl-C or SIGTERM, stop cleanly."""
+    runtime = Runtime(options, out)
+    try:
+        runtime.start()
+    except PortInUseError as error:
+        runtime.stop()
+        print(
+            f"error: {error}. Stop whatever uses it, or choose another port with --port/--moto-port.",
+            file=sys.stderr,
+        )
+        return EXIT_PORT_IN_USE
+    except KeyboardInterrupt:
+        runtime.stop()
+        return EXIT_INTERRUPTED
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    try:
+        print(runtime.banner(), file=out, flush=True)
+        if options.fire_now:
+            runtime.fire_now()
+        while not stop.wait(0.5):
+            pass
+    finally:
+        print("Stopping...", file=out, flush=True)
+        runtime.stop()
+    print("Stopped.", file=out, flush=True)
+    return 0

@@ -1,0 +1,123 @@
+"""The send-claim ledger and SES error mapping, against moto: no email twice, none lost to a crash."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import boto3
+import pytest
+
+from functions.automations.delivery import DeliveryRejected, Email, Mailer
+from functions.catalog import get_job
+from functions.data import platform_claims
+from functions.data.platform import ContactModel, EnrollmentModel, SendClaimModel
+from functions.data.platform_claims import ClaimState
+from functions.data.platform_store import get_one
+from functions.settings import get_settings
+from tests.integration.jobs.conftest import Platform, owner
+
+STEP_KEY = "sequence-step:e-ada:0"
+
+
+def seeded(platform: Platform) -> None:
+    platform.load(
+        {
+            "users": [owner()],
+            "sequences": [{"id": "s-1", "name": "One", "steps": [{"delay_minutes": 0, "subject": "Hi", "body": "Hello"}]}],
+            "contacts": [{"id": "c-ada", "email": "ada@example.com", "name": "Ada", "owner_id": "u-ana"}],
+            "enrollments": [{"id": "e-ada", "contact_id": "c-ada", "sequence_id": "s-1", "next_send_at": "now"}],
+        }
+    )
+
+
+def test_given_an_unverified_sender_when_ses_rejects_the_message_then_it_is_a_rejection_that_blames_no_recipient(
+    aws: None,
+) -> None:
+    email = Email(to=("ada@example.com",), subject="Hi", text="Hello")
+
+    with pytest.raises(DeliveryRejected) as rejected:
+        Mailer().send(email)
+
+    assert "MessageRejected" in str(rejected.value) and get_settings().sender_email in str(rejected.value)
+    assert rejected.value.addresses == ()
+
+
+def test_given_an_unverified_sender_when_sequences_runs_then_items_fail_but_no_contact_is_marked_bounced(
+    platform: Platform,
+) -> None:
+    seeded(platform)
+    boto3.client("ses").delete_identity(Identity=get_settings().sender_email)
+
+    run = platform.record(platform.run("sequences"))
+
+    assert run.status == "FAILED" and run.error is not None and run.error.type == "AllItemsFailed"
+    assert "MessageRejected" in run.item_error_values()[0]["reason"]
+    contact = get_one(ContactModel, "c-ada")
+    assert contact is not None and not contact.bounced
+    claim = get_one(SendClaimModel, STEP_KEY)
+    assert claim is not None and claim.status == "failed"
+
+
+def test_given_a_claim_left_by_a_crashed_run_when_its_lease_is_live_then_the_step_is_left_to_it(
+    platform: Platform,
+) -> None:
+    seeded(platform)
+    now = platform.clock.now()
+    platform_claims.claim(STEP_KEY, "01CRASHEDRUN0000000000000", now, now + timedelta(minutes=5), 4)
+
+    run = platform.record(platform.run("sequences"))
+
+    assert platform.sent() == []
+    assert run.count_values()["skipped"] == 1
+    enrollment = get_one(EnrollmentModel, "e-ada")
+    assert enrollment is not None and enrollment.current_step == 0 and enrollment.due_at is not None
+
+
+def test_given_a_claim_left_by_a_crashed_run_when_its_lease_has_passed_then_the_next_run_sends_it_once(
+    platform: Platform,
+) -> None:
+    seeded(platform)
+    now = platform.clock.now()
+    lease = get_job("sequences").timeout
+    platform_claims.claim(STEP_KEY, "01CRASHEDRUN0000000000000", now, now + lease, 4)
+
+    platform.clock.advance(lease + timedelta(seconds=1))
+    first = platform.record(platform.run("sequences"))
+    platform.clock.advance(timedelta(minutes=15))
+    platform.run("sequences")
+
+    assert len(platform.sent_to("ada@example.com")) == 1
+    assert first.count_values()["steps_sent"] == 1
+    claim = get_one(SendClaimModel, STEP_KEY)
+    assert claim is not None and claim.status == "sent" and claim.attempts == 2 and claim.message_id
+
+
+def test_given_a_send_that_crashed_every_attempt_when_the_job_runs_then_it_is_parked_not_sent(
+    platform: Platform,
+) -> None:
+    seeded(platform)
+    now = platform.clock.now()
+    for attempt in range(4):
+        at = now + timedelta(minutes=10 * attempt)
+        claim = platform_claims.claim(STEP_KEY, f"01CRASHEDRUN000000000000{attempt}", at, at + timedelta(minutes=5), 4)
+        assert claim.state is ClaimState.ACQUIRED
+    platform.clock.advance(timedelta(hours=1))
+
+    run = platform.record(platform.run("sequences"))
+
+    assert platform.sent() == []
+    assert run.count_values()["items_parked"] == 1
+    assert "AttemptsExhaustedError" in run.item_error_values()[0]["reason"]
+    enrollment = get_one(EnrollmentModel, "e-ada")
+    assert enrollment is not None and enrollment.status == "failed" and enrollment.due_at is None
+
+
+def test_given_a_sent_claim_when_another_run_claims_it_then_it_is_told_it_was_sent(aws: None, clock) -> None:
+    now = clock.now()
+    first = platform_claims.claim("k", "run-a", now, now + timedelta(minutes=5), 4)
+    platform_claims.mark_sent("k", "run-a", first.attempts, "message-1", now)
+
+    again = platform_claims.claim("k", "run-b", now + timedelta(hours=1), now + timedelta(hours=2), 4)
+
+    assert first.state is ClaimState.ACQUIRED
+    assert (again.state, again.holder) == (ClaimState.SENT, "run-a")
