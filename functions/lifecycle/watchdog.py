@@ -17,7 +17,7 @@ from functions.data.vocabulary import Health, RunStatus
 from functions.lifecycle.alerts import AlertSink
 from functions.lifecycle.health import incident_of
 from functions.lifecycle.status import health_of
-from functions.observability import METRICS_NAMESPACE, logger
+from functions.observability import METRICS_NAMESPACE, SERVICE, logger
 
 # Lambda stops an invocation at its deadline; past this margin nobody is coming back to finish the run.
 STUCK_GRACE = timedelta(minutes=2)
@@ -53,7 +53,7 @@ def _mark_stuck(job: JobDefinition, state: JobStateModel, run_log: RunLog, now: 
 
 def _emit_health(job: str, health: Health) -> None:
     """One EMF document per job: a 0/1 series per health, so alarms see "not late" as well as "late"."""
-    job_metrics = EphemeralMetrics(namespace=METRICS_NAMESPACE)
+    job_metrics = EphemeralMetrics(namespace=METRICS_NAMESPACE, service=SERVICE)
     job_metrics.add_dimension(name="job", value=job)
     for candidate in Health:
         job_metrics.add_metric(

@@ -229,7 +229,7 @@ def test_given_an_admin_when_running_a_job_now_then_it_finishes_and_its_logs_lin
     assert link == f"{runtime.origin}/logs/{run_id}"
     page_status, _, page = _call(runtime, "GET", link.removeprefix(runtime.origin))
     assert page_status == 200
-    assert run_id in page and "run started" in page and "run finished" in page
+    assert run_id in page and "run started" in page and "run finished" in page, runtime.tail()
 
 
 def test_given_an_admin_when_pausing_and_resuming_then_the_embedded_scheduler_state_follows(
