@@ -234,10 +234,8 @@ class Gateway:
             self.cognito_url + "/",
             data=request.body,
             method="POST",
-            headers={
-                "X-Amz-Target": target,
-                "Content-Type": request.header("Content-Type") or "application/x-amz-json-1.1",
-            },
+            # Cognito speaks JSON 1.1 whatever the browser labelled the body.
+            headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"},
         )
         try:
             with urllib.request.urlopen(forwarded, timeout=30) as answer:

@@ -17,7 +17,6 @@ from typing import Any
 import boto3
 
 from functions.catalog import CATALOG, WATCHDOG_SCHEDULE_EXPRESSION
-from functions.catalog.schedule import RATE_ANCHOR
 from functions.data.schema import create_tables
 from functions.lifecycle.events import scheduled_payload
 from functions.settings import Settings, get_settings
@@ -114,17 +113,19 @@ def create_schedules(settings: Settings, function_arn: Callable[[str], str], rol
         name=settings.schedule_name(WATCHDOG),
         expression=WATCHDOG_SCHEDULE_EXPRESSION,
         timezone="UTC",
-        target={"Arn": function_arn(settings.function_name(WATCHDOG)), "RoleArn": role_arn},
+        target={
+            "Arn": function_arn(settings.function_name(WATCHDOG)),
+            "RoleArn": role_arn,
+            "Input": json.dumps({"scheduled_time": SCHEDULED_TIME}),
+        },
     )
 
 
 def _create_schedule(
     client: Any, settings: Settings, *, name: str, expression: str, timezone: str, target: dict[str, str]
 ) -> None:
-    extra: dict[str, Any] = {}
-    if expression.startswith("rate("):
-        # Rate ticks count from the start date; the catalog's schedule math counts from RATE_ANCHOR.
-        extra["StartDate"] = RATE_ANCHOR
+    # No StartDate: the local scheduler counts rate ticks from the catalog's RATE_ANCHOR, as infra's start
+    # dates (on the anchor's grid) make AWS do.
     client.create_schedule(
         Name=name,
         GroupName=settings.schedule_group,
@@ -133,7 +134,6 @@ def _create_schedule(
         FlexibleTimeWindow={"Mode": "OFF"},
         State="ENABLED",
         Target=target,
-        **extra,
     )
 
 

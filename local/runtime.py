@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from local.aws import (
     ACCOUNT_ID,
@@ -30,9 +30,13 @@ from local.aws import (
 )
 
 if TYPE_CHECKING:
+    from http.server import ThreadingHTTPServer
+
     from local.gateway import GatewayServer
     from local.lambdas import LambdaEndpoint, LambdaService
+    from local.logs import LogStore
     from local.provision import Provisioned
+    from local.scheduler import LocalScheduler
 
 PORTAL_DIR = Path(__file__).resolve().parent.parent / "portal"
 EXIT_PORT_IN_USE = 2
@@ -72,7 +76,9 @@ class Runtime:
         self.origin = f"http://{LOCALHOST}:{options.port}"
         self._out = out
         self._stopping = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._serving: list[ThreadingHTTPServer] = []
+        self._scheduler: LocalScheduler | None = None
+        self._scheduler_thread: threading.Thread | None = None
         self._aws: EmbeddedAws | None = None
         self._gateway: GatewayServer | None = None
         self._endpoint: LambdaEndpoint | None = None
@@ -119,8 +125,9 @@ class Runtime:
         self._endpoint = LambdaEndpoint(0, self._lambdas)
         apply_environment(endpoint_environment(moto_url, self._endpoint.url))
         self._provision(store)
+        self._serve()
 
-    def _provision(self, store: Any) -> None:
+    def _provision(self, store: LogStore) -> None:
         from functions.settings import get_settings
         from local import demo_data
         from local.gateway import Gateway, TokenVerifier
@@ -154,7 +161,6 @@ class Runtime:
             logs=store,
             portal_dir=PORTAL_DIR,
         )
-        self._serve()
 
     def _serve(self) -> None:
         from functions.settings import get_settings
@@ -162,41 +168,44 @@ class Runtime:
 
         assert self._lambdas is not None and self._gateway is not None and self._endpoint is not None
         self._lambdas.start()
-        self._scheduler = LocalScheduler(get_settings().schedule_group, self._lambdas.invoke_async)
-        self._threads = [
-            threading.Thread(target=self._endpoint.serve_forever, name="lambda-endpoint", daemon=True),
-            threading.Thread(target=self._gateway.serve_forever, name="gateway", daemon=True),
-            threading.Thread(
-                target=self._scheduler.run, args=(self._stopping.wait,), name="scheduler", daemon=True
-            ),
-        ]
-        for thread in self._threads:
-            thread.start()
+        for server in (self._endpoint, self._gateway):
+            threading.Thread(target=server.serve_forever, name=type(server).__name__, daemon=True).start()
+            self._serving.append(server)
+        scheduler = self._scheduler = LocalScheduler(
+            get_settings().schedule_group, self._lambdas.invoke_async
+        )
+        self._scheduler_thread = threading.Thread(
+            target=scheduler.run, args=(self._stopping.wait,), name="scheduler", daemon=True
+        )
+        self._scheduler_thread.start()
 
     def fire_now(self) -> None:
         from functions.catalog import JOB_NAMES
         from functions.settings import get_settings
 
+        assert self._scheduler is not None
         settings = get_settings()
         self._say("--fire-now: firing every job's schedule once.")
         self._scheduler.fire_now([settings.schedule_name(job) for job in JOB_NAMES])
 
     def stop(self) -> None:
+        """Stops whatever was started, in an order that keeps each part's dependencies up until it is done."""
         self._stopping.set()
-        serving = bool(self._threads)
-        for server in (self._gateway, self._endpoint):
-            if server is not None:
-                if serving:
-                    server.shutdown()
-                server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
+        if self._scheduler_thread is not None:
+            # No new ticks while the rest goes down.
+            self._scheduler_thread.join(timeout=5)
+        for server in self._serving:
+            server.shutdown()
+        for bound in (self._gateway, self._endpoint):
+            if bound is not None:
+                bound.server_close()
         if self._lambdas is not None:
             self._lambdas.stop()
         if self._aws is not None:
             self._aws.stop()
             self._undo_sandbox()
-        self._threads = []
+        self._serving = []
+        self._scheduler = self._scheduler_thread = None
         self._gateway = self._endpoint = None
         self._lambdas = None
         self._aws = None
@@ -254,6 +263,9 @@ def run(options: Options, out: TextIO = sys.stdout) -> int:
     except KeyboardInterrupt:
         runtime.stop()
         return EXIT_INTERRUPTED
+    except BaseException:
+        runtime.stop()
+        raise
     stop = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: stop.set())

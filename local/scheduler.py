@@ -9,6 +9,7 @@ enables the schedule) takes effect locally exactly as it does in AWS. Ticks are 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ import boto3
 
 from functions.catalog.schedule import Schedule, parse_schedule
 from functions.clock import SYSTEM_CLOCK, Clock, isoformat
+
+_log = logging.getLogger(__name__)
 
 # How long the loop may wait at most between passes, so stopping and clock changes are noticed promptly.
 MAX_WAIT = timedelta(seconds=1)
@@ -61,10 +64,17 @@ class LocalScheduler:
         return self._client
 
     def run(self, wait: Wait) -> None:
-        """Fires due ticks until `wait` says stop."""
-        self.run_pending()
+        """Fires due ticks until `wait` says stop. A failed pass is reported and the next one tried, as
+        EventBridge keeps firing whatever one delivery did."""
+        self._pass()
         while not wait(self.seconds_until_due()):
+            self._pass()
+
+    def _pass(self) -> None:
+        try:
             self.run_pending()
+        except Exception:
+            _log.exception("a scheduler pass failed; trying again at the next one")
 
     def run_pending(self) -> list[Firing]:
         """Fires every schedule whose next tick has come. Ticks missed while the machine slept are

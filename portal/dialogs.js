@@ -11,6 +11,8 @@ const MAX_REASON = 500;
 export function createDialogs(ctx) {
   const dialog = document.getElementById("dialog");
   let onClose = null;
+  // Counts dialogs opened, so an answer that arrives after its dialog was replaced is dropped.
+  let opened = 0;
 
   dialog.addEventListener("close", () => {
     const callback = onClose;
@@ -21,6 +23,7 @@ export function createDialogs(ctx) {
   // Swapping content keeps the dialog open: closing it would fire a late "close" into the next step.
   function open(content, closed) {
     onClose = closed || null;
+    opened += 1;
     replace(dialog, content);
     if (!dialog.open) dialog.showModal();
     const first = dialog.querySelector("textarea, [autofocus]");
@@ -113,10 +116,12 @@ export function createDialogs(ctx) {
         slot,
       ),
     );
+    const mine = opened;
     let job;
     try {
       job = await ctx.api(`/jobs/${encodeURIComponent(jobName)}`);
     } catch (error) {
+      if (mine !== opened || !dialog.open) return;
       ctx.handleError(error, () =>
         replace(
           slot,
@@ -126,7 +131,7 @@ export function createDialogs(ctx) {
       );
       return;
     }
-    if (!dialog.open) return;
+    if (mine !== opened || !dialog.open) return;
 
     // One key per dialog: a double click or a retried request finds the run the first click started.
     const idempotencyKey = newIdempotencyKey();
@@ -233,7 +238,13 @@ export function createDialogs(ctx) {
             {
               type: "button",
               class: "link-button",
-              onclick: () => follow(title, { run_id: runId, status: "RUNNING" }),
+              onclick: async () => {
+                try {
+                  follow(title, await ctx.api(`/runs/${encodeURIComponent(runId)}`));
+                } catch (error) {
+                  ctx.handleError(error, () => showError(slot, error));
+                }
+              },
             },
             "Follow it here",
           ),
@@ -393,7 +404,7 @@ export function createDialogs(ctx) {
     const title = job.title || job.job;
     const { field, area } = reasonField({
       testid: pausing ? "pause-reason" : "resume-reason",
-      labelText: pausing ? "Why pause it?" : "Why resume it? ",
+      labelText: pausing ? "Why pause it?" : "Why resume it?",
       hint: pausing
         ? "Shown on the job's status to everyone, with your name."
         : "Optional; recorded with your name.",

@@ -166,10 +166,16 @@ export function shortId(runId) {
 }
 
 // Job-specific counts ("emails_sent") say what a run achieved better than the generic ones.
+function specificCount(counts) {
+  const found = Object.entries(counts || {}).find(
+    ([name, value]) => !STANDARD_COUNTS.includes(name) && value > 0,
+  );
+  return found ? `${found[1]} ${label(found[0])}` : null;
+}
+
 export function headlineCount(counts) {
-  const entries = Object.entries(counts || {});
-  const specific = entries.find(([name, value]) => !STANDARD_COUNTS.includes(name) && value > 0);
-  if (specific) return `${specific[1]} ${label(specific[0])}`;
+  const specific = specificCount(counts);
+  if (specific) return specific;
   const processed = (counts || {}).processed || 0;
   if (!processed) return "nothing was due (0 items processed)";
   return `${processed} item${processed === 1 ? "" : "s"} processed`;
@@ -181,8 +187,11 @@ export function outcomeText(run) {
   switch (run.status) {
     case "SUCCEEDED":
       return `Succeeded — ${headlineCount(counts)}`;
-    case "PARTIAL":
-      return `Partly succeeded — ${counts.failed || 0} of ${counts.processed || 0} items failed`;
+    case "PARTIAL": {
+      const achieved = specificCount(counts);
+      const failed = `${counts.failed || 0} of ${counts.processed || 0} items failed`;
+      return `Partly succeeded — ${achieved ? `${achieved}; ${failed}` : failed}`;
+    }
     case "FAILED":
       return `Failed — ${error}`;
     case "TIMED_OUT":

@@ -105,8 +105,8 @@ def compose(
 class Mailer:
     """Sends one email through SES from settings.sender_email; the client is built on first use."""
 
-    def __init__(self) -> None:
-        self._client: Any = None
+    def __init__(self, client: Any = None) -> None:
+        self._client = client
 
     def send(self, email: Email) -> str:
         invalid = tuple(address for address in email.to if not is_email_address(address))

@@ -65,7 +65,9 @@ def _moment(value: Any, info: ValidationInfo) -> datetime:
     try:
         return parse_iso(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not an ISO 8601 time with a zone (2026-11-28T09:00:00Z), or now+15m") from None
+        raise ValueError(
+            f"{value!r} is not an ISO 8601 time with a zone (2026-11-28T09:00:00Z), or now+15m"
+        ) from None
 
 
 def _day(value: Any, info: ValidationInfo) -> date:
@@ -110,7 +112,9 @@ TimeZone = Annotated[str, AfterValidator(_timezone)]
 Moment = Annotated[datetime, BeforeValidator(_moment)]
 Day = Annotated[date, BeforeValidator(_day)]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-StepTemplate = Annotated[str, StringConstraints(min_length=1, max_length=20000), AfterValidator(_step_template)]
+StepTemplate = Annotated[
+    str, StringConstraints(min_length=1, max_length=20000), AfterValidator(_step_template)
+]
 
 
 class _Strict(BaseModel):
@@ -193,7 +197,9 @@ class SubscriptionRecord(_Record):
     contact_email: EmailAddress
     contact_name: Text | None = None
     renewal_date: Day
-    reminder_offsets: list[Annotated[int, Field(ge=1, le=365)]] | None = Field(default=None, min_length=1, max_length=10)
+    reminder_offsets: list[Annotated[int, Field(ge=1, le=365)]] | None = Field(
+        default=None, min_length=1, max_length=10
+    )
     timezone: TimeZone | None = None
 
     @model_validator(mode="after")

@@ -58,6 +58,8 @@ from functions.data.platform import (
 _Item = TypeVar("_Item", bound=PlatformItem)
 
 FORMAT_VERSION = 1
+# The demo data set: times relative to the import, so it has due work whenever it is loaded.
+SAMPLE_DATA = Path(__file__).with_name("sample_data.json")
 
 
 class _InvalidRecord(ValueError):
@@ -249,7 +251,10 @@ KINDS: dict[str, _Kind] = {
     "deals": _Kind(DealRecord, DealModel, _deal, {"owner_id": UserModel}),
     "sequences": _Kind(SequenceRecord, SequenceModel, _sequence),
     "enrollments": _Kind(
-        EnrollmentRecord, EnrollmentModel, _enrollment, {"contact_id": ContactModel, "sequence_id": SequenceModel}
+        EnrollmentRecord,
+        EnrollmentModel,
+        _enrollment,
+        {"contact_id": ContactModel, "sequence_id": SequenceModel},
     ),
     "follow_ups": _Kind(
         FollowUpRecord,
@@ -274,7 +279,9 @@ def _describe(error: ValidationError) -> str:
 def _validate(data: Any, now: datetime, errors: list[RecordError]) -> dict[str, list[tuple[int, Any]]]:
     """The file's records that are valid on their own, per kind, with their positions in the file."""
     if not isinstance(data, dict):
-        errors.append(RecordError("file", None, None, "expected a JSON object with lists of records per kind"))
+        errors.append(
+            RecordError("file", None, None, "expected a JSON object with lists of records per kind")
+        )
         return {}
     version = data.get("version", FORMAT_VERSION)
     if version != FORMAT_VERSION:

@@ -275,6 +275,7 @@ class RunLog:
         scheduled_key: str,
         now: datetime,
         error: RunError,
+        logs: LogLocation,
     ) -> RunModel:
         """A tick whose function failed before recording anything still gets a failed run of its own."""
         run = self._new_run(job, run_id, RunStatus.FAILED, Trigger.SCHEDULE, now)
@@ -282,6 +283,7 @@ class RunLog:
         run.finished_at = now
         run.duration_ms = 0
         run.error = error.to_attribute()
+        run.logs = logs.to_attribute()
         transaction = self._transaction()
         transaction.save(
             self._tick(job, scheduled_key, run_id, now),

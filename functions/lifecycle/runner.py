@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
-from urllib.parse import quote
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -26,6 +25,7 @@ from functions.lifecycle.events import (
     parse_invocation,
 )
 from functions.lifecycle.invoker import InvokeError, LambdaInvoker
+from functions.lifecycle.log_links import log_location
 from functions.observability import bind_run, logger, metrics, tracer
 from functions.settings import get_settings
 
@@ -48,18 +48,12 @@ class JobWork(Protocol):
     def __call__(self, run: RunContext, cursor: str | None) -> str | None: ...
 
 
-def log_location(context: LambdaContext, run_id: str) -> LogLocation:
-    log_group = getattr(context, "log_group_name", None)
-    # Logs Insights links escape their query with '*' in place of '%'.
-    escaped_group = quote(log_group or "", safe="").replace("%", "*")
-    link = get_settings().log_link_template.format(
-        region=get_settings().region, run_id=run_id, log_group=escaped_group
-    )
-    return LogLocation(
-        log_group=log_group,
-        log_stream=getattr(context, "log_stream_name", None),
-        request_id=getattr(context, "aws_request_id", None),
-        link=link,
+def context_log_location(context: LambdaContext, run_id: str) -> LogLocation:
+    return log_location(
+        run_id,
+        getattr(context, "log_group_name", None),
+        getattr(context, "log_stream_name", None),
+        getattr(context, "aws_request_id", None),
     )
 
 
@@ -112,11 +106,14 @@ class JobRunner:
         try:
             if isinstance(invocation, ManualInvocation):
                 run = self.run_log.take_over_queued(
-                    invocation.run_id, now, deadline, log_location(context, invocation.run_id)
+                    invocation.run_id, now, deadline, context_log_location(context, invocation.run_id)
                 )
             else:
                 run = self.run_log.resume_segment(
-                    invocation.run_id, invocation.segment, deadline, log_location(context, invocation.run_id)
+                    invocation.run_id,
+                    invocation.segment,
+                    deadline,
+                    context_log_location(context, invocation.run_id),
                 )
         except StaleRunError as error:
             logger.warning("duplicate or stale invocation ignored", extra={"reason": str(error)})
@@ -132,7 +129,7 @@ class JobRunner:
         try:
             run = self.run_log.start_scheduled(
                 self.job.name, run_id, tick.scheduled_for, tick.tick_key, now, deadline,
-                log_location(context, run_id),
+                context_log_location(context, run_id),
             )  # fmt: skip
         except DuplicateTickError as error:
             logger.info("tick already handled", extra={"tick": tick.tick_key, "by_run": error.run_id})

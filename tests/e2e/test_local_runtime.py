@@ -59,6 +59,12 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _shell_environment() -> dict[str, str]:
+    """A user's shell: without the settings the test suite gives its own process (log level, fake AWS)."""
+    kept = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "POWERTOOLS_"))}
+    return {**kept, "PYTHONUNBUFFERED": "1"}
+
+
 @pytest.fixture(scope="module")
 def runtime() -> Iterator[Runtime]:
     port = _free_port()
@@ -68,7 +74,7 @@ def runtime() -> Iterator[Runtime]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env=_shell_environment(),
     )
     started = Runtime(process, f"http://127.0.0.1:{port}")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -77,15 +78,18 @@ def test_given_a_job_schedules_input_when_a_tick_fills_it_then_the_job_reads_tha
     assert (invocation.job, invocation.scheduled_for) == (job.name, tick)
 
 
-def test_given_the_watchdog_then_its_schedule_is_the_catalogs_rate_counted_from_the_rate_anchor(
+def test_given_the_watchdog_then_its_schedule_has_the_catalogs_rate_and_tells_it_the_tick(
     settings: Settings,
 ) -> None:
     definition = _schedule(settings, "watchdog")
+    tick = datetime(2026, 11, 28, 9, 5, tzinfo=UTC)
+
+    event = json.loads(context_attributes(definition["Target"]["Input"], definition, tick))
 
     assert definition["ScheduleExpression"] == WATCHDOG_SCHEDULE_EXPRESSION
-    assert definition["StartDate"] == RATE_ANCHOR
     assert definition["State"] == "ENABLED"
     assert definition["Target"]["Arn"] == _function_arn(settings.function_name("watchdog"))
+    assert event == {"scheduled_time": "2026-11-28T09:05:00Z"}
 
 
 def test_given_the_schedule_group_then_it_holds_one_schedule_per_job_and_the_watchdog_only(

@@ -152,7 +152,10 @@ def test_given_run_values_when_formatted_then_durations_ids_and_outcomes_read_pl
         percent: [percent(1), percent(0.947), percent(null)],
         succeeded: outcomeText({ status: "SUCCEEDED", counts: { processed: 3, emails_sent: 3 } }),
         failed: outcomeText({ status: "FAILED", error: { type: "SmtpError", message: "535 auth failed" } }),
-        partial: outcomeText({ status: "PARTIAL", counts: { processed: 10, failed: 2 } }),
+        partial: [
+          outcomeText({ status: "PARTIAL", counts: { processed: 10, failed: 2 } }),
+          outcomeText({ status: "PARTIAL", counts: { processed: 10, failed: 2, emails_sent: 8 } }),
+        ],
       }));
     """.replace("FORMAT", (PORTAL / "format.js").as_uri())
     result = subprocess.run(
@@ -167,5 +170,8 @@ def test_given_run_values_when_formatted_then_durations_ids_and_outcomes_read_pl
         "percent": ["100%", "94.7%", "—"],
         "succeeded": "Succeeded — 3 emails sent",
         "failed": "Failed — SmtpError: 535 auth failed",
-        "partial": "Partly succeeded — 2 of 10 items failed",
+        "partial": [
+            "Partly succeeded — 2 of 10 items failed",
+            "Partly succeeded — 8 emails sent; 2 of 10 items failed",
+        ],
     }

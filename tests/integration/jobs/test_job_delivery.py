@@ -23,9 +23,17 @@ def seeded(platform: Platform) -> None:
     platform.load(
         {
             "users": [owner()],
-            "sequences": [{"id": "s-1", "name": "One", "steps": [{"delay_minutes": 0, "subject": "Hi", "body": "Hello"}]}],
+            "sequences": [
+                {
+                    "id": "s-1",
+                    "name": "One",
+                    "steps": [{"delay_minutes": 0, "subject": "Hi", "body": "Hello"}],
+                }
+            ],
             "contacts": [{"id": "c-ada", "email": "ada@example.com", "name": "Ada", "owner_id": "u-ana"}],
-            "enrollments": [{"id": "e-ada", "contact_id": "c-ada", "sequence_id": "s-1", "next_send_at": "now"}],
+            "enrollments": [
+                {"id": "e-ada", "contact_id": "c-ada", "sequence_id": "s-1", "next_send_at": "now"}
+            ],
         }
     )
 
@@ -99,7 +107,9 @@ def test_given_a_send_that_crashed_every_attempt_when_the_job_runs_then_it_is_pa
     now = platform.clock.now()
     for attempt in range(4):
         at = now + timedelta(minutes=10 * attempt)
-        claim = platform_claims.claim(STEP_KEY, f"01CRASHEDRUN000000000000{attempt}", at, at + timedelta(minutes=5), 4)
+        claim = platform_claims.claim(
+            STEP_KEY, f"01CRASHEDRUN000000000000{attempt}", at, at + timedelta(minutes=5), 4
+        )
         assert claim.state is ClaimState.ACQUIRED
     platform.clock.advance(timedelta(hours=1))
 

@@ -21,10 +21,24 @@ def seeded(platform: Platform) -> None:
         {
             "users": [owner(timezone="Europe/London"), owner("u-ben", "ben@devsphere.example")],
             "contacts": [{"id": "c-ada", "email": "ada@example.com", "name": "Ada Lovelace"}],
-            "deals": [{"id": "d-acme", "name": "Acme expansion", "stage": "proposal", "amount": 1200, "owner_id": "u-ben"}],
+            "deals": [
+                {
+                    "id": "d-acme",
+                    "name": "Acme expansion",
+                    "stage": "proposal",
+                    "amount": 1200,
+                    "owner_id": "u-ben",
+                }
+            ],
             "follow_ups": [
                 follow_up("f-call", "2026-11-28T08:30:00Z", note="Call about the pilot"),
-                {"id": "f-deal", "owner_id": "u-ben", "deal_id": "d-acme", "due_at": "now-2h", "note": "Send pricing"},
+                {
+                    "id": "f-deal",
+                    "owner_id": "u-ben",
+                    "deal_id": "d-acme",
+                    "due_at": "now-2h",
+                    "note": "Send pricing",
+                },
                 follow_up("f-later", "now+30m"),
                 follow_up("f-done", "now-1d", status="done"),
             ],
@@ -65,7 +79,9 @@ def test_given_reminded_follow_ups_when_the_job_runs_again_and_is_re_run_then_no
     third = platform.record(platform.run("follow-ups"))
 
     # Only f-later came due in the meantime.
-    assert [message.subject for message in platform.sent()].count("Follow-up due: Ada Lovelace <ada@example.com>") == 2
+    assert [message.subject for message in platform.sent()].count(
+        "Follow-up due: Ada Lovelace <ada@example.com>"
+    ) == 2
     assert len(platform.sent()) == 3 and third.count_values()["reminders_sent"] == 1
 
 
@@ -85,7 +101,9 @@ def test_given_an_owner_address_that_is_rejected_when_runs_keep_failing_then_it_
 ) -> None:
     seeded(platform)
     UserModel.new("u-bad", name="Broken", email="broken-address").save()
-    platform.load({"follow_ups": [{"id": "f-bad", "owner_id": "u-bad", "contact_id": "c-ada", "due_at": "now-1m"}]})
+    platform.load(
+        {"follow_ups": [{"id": "f-bad", "owner_id": "u-bad", "contact_id": "c-ada", "due_at": "now-1m"}]}
+    )
 
     statuses = []
     for _ in range(5):

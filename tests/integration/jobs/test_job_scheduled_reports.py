@@ -53,7 +53,12 @@ def seeded(platform: Platform, *reports: dict[str, Any]) -> None:
                 deal("d3", "negotiation", 10000),
                 deal("d4", "won", 400),
             ],
-            "subscriptions": [renewal("soon", 5), renewal("month", 45), renewal("quarter", 80), renewal("far", 200)],
+            "subscriptions": [
+                renewal("soon", 5),
+                renewal("month", 45),
+                renewal("quarter", 80),
+                renewal("far", 200),
+            ],
             "reports": list(reports),
         }
     )
@@ -70,7 +75,13 @@ def test_given_due_reports_when_the_job_runs_then_each_is_stored_linked_by_email
     seeded(
         platform,
         report("r-pipeline", "pipeline_summary", "daily", next_due_at="2026-11-28T07:00:00Z"),
-        report("r-renewals", "upcoming_renewals", "weekly", recipients=["ceo@devsphere.example"], next_due_at="now"),
+        report(
+            "r-renewals",
+            "upcoming_renewals",
+            "weekly",
+            recipients=["ceo@devsphere.example"],
+            next_due_at="now",
+        ),
         report("r-health", "automation_health", "monthly"),
         report("r-paused", "pipeline_summary", "daily", status="paused", next_due_at="now-1h"),
     )
@@ -79,7 +90,9 @@ def test_given_due_reports_when_the_job_runs_then_each_is_stored_linked_by_email
 
     assert run.status == "SUCCEEDED"
     assert run.count_values()["reports_built"] == 2 and run.count_values()["emails_sent"] == 3
-    pipeline = list(csv.reader(io.StringIO(stored_text("reports/r-pipeline/2026-11-27/pipeline_summary.csv"))))
+    pipeline = list(
+        csv.reader(io.StringIO(stored_text("reports/r-pipeline/2026-11-27/pipeline_summary.csv")))
+    )
     assert pipeline == [
         ["stage", "deals", "amount"],
         ["negotiation", "1", "10,000.00"],
@@ -87,8 +100,12 @@ def test_given_due_reports_when_the_job_runs_then_each_is_stored_linked_by_email
         ["won", "1", "400.00"],
     ]
     html = stored_text("reports/r-pipeline/2026-11-27/pipeline_summary.html")
-    assert "<td>proposal</td><td>2</td><td>3,500.50</td>" in html and "Total amount: <strong>13,900.50" in html
-    renewals = list(csv.DictReader(io.StringIO(stored_text("reports/r-renewals/2026-W47/upcoming_renewals.csv"))))
+    assert (
+        "<td>proposal</td><td>2</td><td>3,500.50</td>" in html and "Total amount: <strong>13,900.50" in html
+    )
+    renewals = list(
+        csv.DictReader(io.StringIO(stored_text("reports/r-renewals/2026-W47/upcoming_renewals.csv")))
+    )
     assert [(row["customer"], row["window"], row["renews"]) for row in renewals] == [
         ("soon Ltd", "within 30 days", "in 5 days"),
         ("month Ltd", "31-60 days", "in 45 days"),
@@ -157,9 +174,16 @@ def test_given_runs_in_the_month_when_the_monthly_health_report_is_due_then_it_c
     run = platform.record(platform.run("scheduled-reports"))
 
     assert run.count_values()["reports_built"] == 1
-    rows = {row["job"]: row for row in csv.DictReader(io.StringIO(stored_text("reports/r-health/2026-11/automation_health.csv")))}
+    rows = {
+        row["job"]: row
+        for row in csv.DictReader(io.StringIO(stored_text("reports/r-health/2026-11/automation_health.csv")))
+    }
     assert list(rows) == ["sequences", "follow-ups", "scheduled-reports", "renewal-reminders"]
-    assert (rows["follow-ups"]["runs"], rows["follow-ups"]["succeeded"], rows["follow-ups"]["failed"]) == ("2", "1", "1")
+    assert (rows["follow-ups"]["runs"], rows["follow-ups"]["succeeded"], rows["follow-ups"]["failed"]) == (
+        "2",
+        "1",
+        "1",
+    )
     assert rows["follow-ups"]["items_failed"] == "1"
     assert rows["sequences"]["runs"] == "1" and rows["renewal-reminders"]["runs"] == "0"
     health = get_one(ReportModel, "r-health")

@@ -13,7 +13,11 @@ WELCOME = {
     "id": "s-welcome",
     "name": "Welcome",
     "steps": [
-        {"delay_minutes": 0, "subject": "Welcome, {first_name}", "body": "Hi {name},\n\nThanks for joining {company}."},
+        {
+            "delay_minutes": 0,
+            "subject": "Welcome, {first_name}",
+            "body": "Hi {name},\n\nThanks for joining {company}.",
+        },
         {"delay_minutes": 2880, "subject": "Any questions, {first_name}?", "body": "Reply to {owner_name}."},
     ],
 }
@@ -24,7 +28,13 @@ def contact(contact_id: str, email: str, name: str, **flags: Any) -> dict[str, A
 
 
 def enrollment(enrollment_id: str, contact_id: str, due: str, **extra: Any) -> dict[str, Any]:
-    return {"id": enrollment_id, "contact_id": contact_id, "sequence_id": "s-welcome", "next_send_at": due, **extra}
+    return {
+        "id": enrollment_id,
+        "contact_id": contact_id,
+        "sequence_id": "s-welcome",
+        "next_send_at": due,
+        **extra,
+    }
 
 
 def seeded(platform: Platform) -> None:

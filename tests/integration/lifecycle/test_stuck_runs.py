@@ -140,6 +140,8 @@ def test_given_a_function_that_crashed_before_recording_when_recorded_then_the_t
     assert "sequences.py" in marked.error.stack
     assert run_log.find_tick_run("sequences", "2026-11-28T09:00:00Z") == marked.run_id
     assert run_log.get_state("sequences").consecutive_failures == 1
+    assert marked.logs.log_group == f"/aws/lambda/{FUNCTION}"
+    assert marked.run_id in marked.logs.link
 
 
 def test_given_a_queued_manual_run_that_never_started_when_the_watchdog_passes_then_it_failed(run_log, clock):

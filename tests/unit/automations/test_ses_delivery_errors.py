@@ -1,0 +1,91 @@
+"""SES errors become domain errors: a refusal is DeliveryRejected naming whom it blames, the rest DeliveryError."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from functions.automations.delivery import DeliveryError, DeliveryRejected, Email, Mailer, is_email_address
+
+EMAIL = Email(to=("ada@example.com",), subject="Hi", text="Hello", html="<p>Hello</p>")
+
+
+def stubbed() -> tuple[Mailer, Stubber]:
+    client = boto3.client("ses", region_name="eu-west-2")
+    return Mailer(client), Stubber(client)
+
+
+def test_given_ses_refuses_the_recipient_when_sending_then_it_is_a_rejection_blaming_that_address() -> None:
+    mailer, stub = stubbed()
+    stub.add_client_error(
+        "send_email", "InvalidParameterValue", "Local address contains control or whitespace: ada@example.com"
+    )
+
+    with stub, pytest.raises(DeliveryRejected) as rejected:
+        mailer.send(EMAIL)
+
+    assert rejected.value.addresses == ("ada@example.com",)
+    assert str(rejected.value).startswith("InvalidParameterValue: ")
+
+
+def test_given_ses_throttles_when_sending_then_it_is_a_transient_delivery_error() -> None:
+    mailer, stub = stubbed()
+    stub.add_client_error("send_email", "Throttling", "Maximum sending rate exceeded.")
+
+    with stub, pytest.raises(DeliveryError) as failed:
+        mailer.send(EMAIL)
+
+    assert not isinstance(failed.value, DeliveryRejected) and "Throttling" in str(failed.value)
+
+
+def test_given_ses_accepts_when_sending_then_the_request_carries_both_parts_and_the_message_id_returns() -> (
+    None
+):
+    mailer, stub = stubbed()
+    stub.add_response(
+        "send_email",
+        {"MessageId": "m-1"},
+        {
+            "Source": "automation@devsphere.example",
+            "Destination": {"ToAddresses": ["ada@example.com"]},
+            "Message": {
+                "Subject": {"Data": "Hi", "Charset": "UTF-8"},
+                "Body": {
+                    "Text": {"Data": "Hello", "Charset": "UTF-8"},
+                    "Html": {"Data": "<p>Hello</p>", "Charset": "UTF-8"},
+                },
+            },
+            "ReplyToAddresses": [],
+        },
+    )
+
+    with stub:
+        assert mailer.send(EMAIL) == "m-1"
+
+
+def test_given_an_unusable_address_when_sending_then_it_is_rejected_without_calling_ses() -> None:
+    mailer, stub = stubbed()  # no responses queued: any call to SES would fail the test
+
+    with stub, pytest.raises(DeliveryRejected) as rejected:
+        mailer.send(Email(to=("no-at-sign",), subject="Hi", text="Hello"))
+
+    assert rejected.value.addresses == ("no-at-sign",)
+
+
+@pytest.mark.parametrize(
+    ("address", "valid"),
+    [
+        ("ada@example.com", True),
+        ("first.last+tag@sub.example.co.uk", True),
+        ("no-at-sign", False),
+        ("two@@example.com", False),
+        ("space in@example.com", False),
+        ("ada@localhost", False),
+        ("Ada <ada@example.com>", False),
+    ],
+)
+def test_given_addresses_when_checked_then_only_plain_deliverable_ones_pass(
+    address: str, valid: bool
+) -> None:
+    assert is_email_address(address) is valid
