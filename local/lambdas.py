@@ -29,10 +29,11 @@ from functions.clock import SYSTEM_CLOCK, Clock
 from functions.settings import Settings
 from local.logs import LogStore
 
-# Lambda makes the retries; with none configured, the first failure goes straight to the destination.
+# One attempt, then the on-failure destination, so a failure is in the run log at once. (AWS first makes the
+# asynchronous retries infra configures.)
 INVOKE_ATTEMPTS = 1
 WORKERS = 16
-# The deployed sizes are infra's; these only shape the local context (memory) and deadline (timeout).
+# Infra deploys these functions with these sizes; here they shape the context (memory) and the deadline.
 API_TIMEOUT_SECONDS = 29
 SUPPORT_TIMEOUT_SECONDS = 60
 SUPPORT_MEMORY_MB = 256
@@ -293,14 +294,14 @@ class LambdaService:
             )
             if invocation.asynchronous and invocation.spec.on_failure:
                 self.invoke_async(
-                    invocation.spec.on_failure, self.destination_record(invocation, result.error)
+                    invocation.spec.on_failure, self._destination_record(invocation, result.error)
                 )
         with self._idle:
             self._pending -= 1
             if self._pending == 0:
                 self._idle.notify_all()
 
-    def destination_record(self, invocation: _Invocation, error: dict[str, Any]) -> dict[str, Any]:
+    def _destination_record(self, invocation: _Invocation, error: dict[str, Any]) -> dict[str, Any]:
         """What Lambda sends an on-failure destination once an asynchronous invocation has failed for good."""
         return {
             "version": "1.0",

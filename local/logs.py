@@ -69,6 +69,10 @@ class LogStore:
             if self._echo is not None:
                 print(console_line(line), file=self._echo, flush=True)
 
+    def silence(self) -> None:
+        with self._lock:
+            self._echo = None
+
     def _lines_of(self, run_id: str) -> deque[dict[str, Any]]:
         lines = self._runs.get(run_id)
         if lines is None:

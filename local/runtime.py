@@ -42,6 +42,8 @@ PORTAL_DIR = Path(__file__).resolve().parent.parent / "portal"
 EXIT_PORT_IN_USE = 2
 EXIT_INTERRUPTED = 130
 READY_LINE = "Ready:"
+# How long Ctrl-C waits for running invocations before the emulation goes down under them.
+STOP_GRACE_SECONDS = 5
 
 _T = TypeVar("_T")
 
@@ -83,6 +85,7 @@ class Runtime:
         self._gateway: GatewayServer | None = None
         self._endpoint: LambdaEndpoint | None = None
         self._lambdas: LambdaService | None = None
+        self._logs: LogStore | None = None
         self.provisioned: Provisioned | None = None
         self._undo_sandbox: Callable[[], None] = lambda: None
 
@@ -116,7 +119,7 @@ class Runtime:
         self._aws = EmbeddedAws(self.options.moto_port)
         moto_url = _claim("AWS emulation", self.options.moto_port, self._aws.start)
         self._undo_sandbox = enforce_ses_sandbox()
-        store = logs.LogStore(echo=self._out)
+        store = self._logs = logs.LogStore(echo=self._out)
         logs.capture(logger, store)
         settings = get_settings()
         self._lambdas = LambdaService(
@@ -200,7 +203,12 @@ class Runtime:
             if bound is not None:
                 bound.server_close()
         if self._lambdas is not None:
+            if not self._lambdas.wait_idle(STOP_GRACE_SECONDS):
+                self._say(f"Invocations still running after {STOP_GRACE_SECONDS} s are abandoned.")
             self._lambdas.stop()
+        if self._logs is not None:
+            # An abandoned handler may still log; nothing may write to the console as the process exits.
+            self._logs.silence()
         if self._aws is not None:
             self._aws.stop()
             self._undo_sandbox()
@@ -208,6 +216,7 @@ class Runtime:
         self._scheduler = self._scheduler_thread = None
         self._gateway = self._endpoint = None
         self._lambdas = None
+        self._logs = None
         self._aws = None
 
     def banner(self) -> str:

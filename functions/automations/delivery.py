@@ -38,6 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.automations.templates import Values, render, render_html
 from functions.data import platform_claims
+from functions.data.errors import DataError
 from functions.data.platform_claims import ClaimState
 from functions.observability import logger
 from functions.settings import get_settings
@@ -172,11 +173,20 @@ class Delivery:
             raise AttemptsExhaustedError(
                 f"{key}: gave up after {claim.attempts} attempts ({claim.error or 'no error'})"
             )
+        token = claim.token or ""
         try:
             message_id = self.mailer.send(email)
         except Exception as error:
-            platform_claims.mark_failed(key, run.run_id, claim.attempts, f"{type(error).__name__}: {error}")
+            _release(key, token, error)
             raise
-        if not platform_claims.mark_sent(key, run.run_id, claim.attempts, message_id, run.now()):
+        if not platform_claims.mark_sent(key, token, message_id, run.now()):
             logger.warning("sent, but the claim was taken over meanwhile", extra={"claim": key})
         return SendOutcome.SENT
+
+
+def _release(key: str, token: str, error: Exception) -> None:
+    """Marks the attempt failed so the next run may retry; if even that fails, the lease runs out instead."""
+    try:
+        platform_claims.mark_failed(key, token, f"{type(error).__name__}: {error}")
+    except DataError:
+        logger.exception("could not release a claim after a failed send", extra={"claim": key})

@@ -12,7 +12,7 @@ from functions.automations.delivery import SendOutcome, compose
 from functions.automations.items import (
     DEFAULT_TIMEZONE,
     MissingRecordError,
-    acting_on,
+    act_on,
     due_records,
     local_time,
     send,
@@ -40,12 +40,12 @@ def work(run: RunContext, cursor: str | None, *, page_size: int = PAGE_SIZE) -> 
     follow_ups, next_cursor = due_records(run, cursor, FollowUpModel, page_size)
     owners = platform_store.get_many(UserModel, [f.owner_id for f in follow_ups])
     for follow_up in follow_ups:
-        with acting_on(run, f"follow-up:{follow_up.id}", follow_up, partial(_park, follow_up)) as item:
-            _remind(run, item, follow_up, owners.get(follow_up.owner_id))
+        remind = partial(_remind, run=run, follow_up=follow_up, owner=owners.get(follow_up.owner_id))
+        act_on(run, f"follow-up:{follow_up.id}", follow_up, partial(_park, follow_up), remind)
     return next_cursor
 
 
-def _remind(run: RunContext, item: ItemScope, follow_up: FollowUpModel, owner: UserModel | None) -> None:
+def _remind(item: ItemScope, *, run: RunContext, follow_up: FollowUpModel, owner: UserModel | None) -> None:
     if owner is None:
         raise MissingRecordError(f"owner '{follow_up.owner_id}' of follow-up '{follow_up.id}' not found")
     values = {

@@ -121,17 +121,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _Record(_Strict):
+class ImportRecord(_Strict):
+    """Every record kind has an id, unique within its kind."""
+
     id: Id
 
 
-class UserRecord(_Record):
+class UserRecord(ImportRecord):
     name: Text
     email: EmailAddress
     timezone: TimeZone | None = None
 
 
-class ContactRecord(_Record):
+class ContactRecord(ImportRecord):
     email: EmailAddress
     name: Text
     company: Text | None = None
@@ -147,7 +149,7 @@ class StepRecord(_Strict):
     body: StepTemplate
 
 
-class SequenceRecord(_Record):
+class SequenceRecord(ImportRecord):
     name: Text
     steps: list[StepRecord] = Field(min_length=1, max_length=50)
 
@@ -160,7 +162,7 @@ class SequenceRecord(_Record):
         return self
 
 
-class EnrollmentRecord(_Record):
+class EnrollmentRecord(ImportRecord):
     contact_id: Id
     sequence_id: Id
     current_step: int | None = Field(default=None, ge=0)
@@ -168,7 +170,7 @@ class EnrollmentRecord(_Record):
     status: Literal["active", "completed", "stopped"] | None = None
 
 
-class FollowUpRecord(_Record):
+class FollowUpRecord(ImportRecord):
     owner_id: Id
     contact_id: Id | None = None
     deal_id: Id | None = None
@@ -183,7 +185,7 @@ class FollowUpRecord(_Record):
         return self
 
 
-class DealRecord(_Record):
+class DealRecord(ImportRecord):
     name: Text
     stage: Text
     amount: Decimal = Field(ge=0, max_digits=15, decimal_places=2)
@@ -191,7 +193,7 @@ class DealRecord(_Record):
     close_date: Day | None = None
 
 
-class SubscriptionRecord(_Record):
+class SubscriptionRecord(ImportRecord):
     customer: Text
     owner_id: Id
     contact_email: EmailAddress
@@ -209,7 +211,7 @@ class SubscriptionRecord(_Record):
         return self
 
 
-class ReportRecord(_Record):
+class ReportRecord(ImportRecord):
     name: Text
     type: Literal["pipeline_summary", "upcoming_renewals", "automation_health"]
     frequency: Literal["daily", "weekly", "monthly"]

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from functions.automations.cadence import WEEKDAYS, Cadence
 from functions.automations.import_schema import (
@@ -28,6 +28,7 @@ from functions.automations.import_schema import (
     DealRecord,
     EnrollmentRecord,
     FollowUpRecord,
+    ImportRecord,
     ReportRecord,
     SequenceRecord,
     SubscriptionRecord,
@@ -46,7 +47,7 @@ from functions.data.platform import (
     FollowUpModel,
     FollowUpStatus,
     ListKey,
-    PlatformItem,
+    PlatformRecord,
     ReportModel,
     ReportStatus,
     SequenceModel,
@@ -55,14 +56,14 @@ from functions.data.platform import (
     UserModel,
 )
 
-_Item = TypeVar("_Item", bound=PlatformItem)
+_Item = TypeVar("_Item", bound=PlatformRecord)
 
 FORMAT_VERSION = 1
 # The demo data set: times relative to the import, so it has due work whenever it is loaded.
 SAMPLE_DATA = Path(__file__).with_name("sample_data.json")
 
 
-class _InvalidRecord(ValueError):
+class _InvalidRecordError(ValueError):
     pass
 
 
@@ -103,8 +104,8 @@ class _Import:
 
     def __init__(self, now: datetime) -> None:
         self.now = now
-        self.stored: dict[type[PlatformItem], dict[str, PlatformItem]] = {}
-        self.built: dict[type[PlatformItem], dict[str, PlatformItem]] = {}
+        self.stored: dict[type[PlatformRecord], dict[str, PlatformRecord]] = {}
+        self.built: dict[type[PlatformRecord], dict[str, PlatformRecord]] = {}
 
     def find(self, model: type[_Item], record_id: str) -> _Item | None:
         """A record this import wrote or, failing that (absent or invalid in the file), the stored one."""
@@ -114,7 +115,7 @@ class _Import:
     def require(self, model: type[_Item], record_id: str, what: str) -> _Item:
         found = self.find(model, record_id)
         if found is None:
-            raise _InvalidRecord(f"{what} {record_id!r} is neither valid in this file nor stored")
+            raise _InvalidRecordError(f"{what} {record_id!r} is neither valid in this file nor stored")
         return found
 
 
@@ -165,7 +166,7 @@ def _enrollment(batch: _Import, record: EnrollmentRecord, enrollment: Enrollment
         return
     step = int(enrollment.current_step)
     if step >= len(sequence.steps):
-        raise _InvalidRecord(
+        raise _InvalidRecordError(
             f"current_step {step} is past the last step of sequence {sequence.id!r} "
             f"({len(sequence.steps)} steps, counted from 0)"
         )
@@ -221,6 +222,7 @@ def _subscription(batch: _Import, record: SubscriptionRecord, subscription: Subs
 
 def _report(batch: _Import, record: ReportRecord, report: ReportModel) -> None:
     cadence_before = Cadence.of(report) if report.frequency else None
+    was_active = cadence_before is not None and report.status == ReportStatus.ACTIVE.value
     report.name, report.report_type, report.frequency = record.name, record.type, record.frequency
     report.timezone, report.hour, report.day_of_month = record.timezone, record.hour, record.day_of_month
     report.weekday = WEEKDAYS.index(record.weekday)
@@ -230,18 +232,23 @@ def _report(batch: _Import, record: ReportRecord, report: ReportModel) -> None:
     cadence = Cadence.of(report)
     if record.next_due_at is not None:
         report.next_due_at = record.next_due_at
-    elif report.next_due_at is None or cadence != cadence_before:
+    elif (
+        report.next_due_at is None
+        or cadence != cadence_before
+        # Resumed after a pause: the periods it missed are not sent late.
+        or (not was_active and report.next_due_at <= batch.now)
+    ):
         report.next_due_at = cadence.next_due_after(batch.now)
     report.set_due(report.next_due_at if report.status == ReportStatus.ACTIVE.value else None)
 
 
 @dataclass(frozen=True)
 class _Kind:
-    schema: type[BaseModel]
-    model: type[PlatformItem]
+    schema: type[ImportRecord]
+    model: type[PlatformRecord]
     build: Callable[[_Import, Any, Any], None]
     # Which other kinds this kind's records name, by field: looked up in the file, then in the table.
-    references: dict[str, type[PlatformItem]] = field(default_factory=dict)
+    references: dict[str, type[PlatformRecord]] = field(default_factory=dict)
 
 
 # In dependency order: a record is built after every kind it may name.
@@ -313,9 +320,9 @@ def _validate(data: Any, now: datetime, errors: list[RecordError]) -> dict[str, 
     return valid
 
 
-def _ids_to_read(valid: dict[str, list[tuple[int, Any]]]) -> dict[type[PlatformItem], set[str]]:
+def _ids_to_read(valid: dict[str, list[tuple[int, Any]]]) -> dict[type[PlatformRecord], set[str]]:
     """Per model: the file's own ids (to merge with) and every id the file's records name."""
-    wanted: dict[type[PlatformItem], set[str]] = {spec.model: set() for spec in KINDS.values()}
+    wanted: dict[type[PlatformRecord], set[str]] = {spec.model: set() for spec in KINDS.values()}
     for kind, records in valid.items():
         spec = KINDS[kind]
         for _, record in records:
@@ -342,7 +349,7 @@ def import_records(data: Any, *, clock: Clock = SYSTEM_CLOCK) -> ImportResult:
             item = spec.model.from_raw_data(stored.serialize()) if stored else spec.model.new(record.id)
             try:
                 spec.build(batch, record, item)
-            except _InvalidRecord as error:
+            except _InvalidRecordError as error:
                 result.errors.append(RecordError(kind, index, record.id, str(error)))
                 continue
             item.version = int(item.version or 0) + 1
@@ -352,7 +359,7 @@ def import_records(data: Any, *, clock: Clock = SYSTEM_CLOCK) -> ImportResult:
     return result
 
 
-def _all(groups: Iterable[dict[str, PlatformItem]]) -> list[PlatformItem]:
+def _all(groups: Iterable[dict[str, PlatformRecord]]) -> list[PlatformRecord]:
     return [item for group in groups for item in group.values()]
 
 

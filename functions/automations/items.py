@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -74,17 +74,36 @@ def send(run: RunContext, key: str, email: Email) -> SendOutcome:
     return DELIVERY.send_once(key, email, run, run.job.timeout, max_attempts(run.job))
 
 
-@contextmanager
-def acting_on(run: RunContext, key: str, record: DueRecord, park: Callable[[], None]) -> Iterator[ItemScope]:
-    """One item of the run. A failure is counted on `record`; at the limit `park` ends its due work."""
+def act_on(
+    run: RunContext, key: str, record: DueRecord, park: Callable[[], None], act: Callable[[ItemScope], None]
+) -> None:
+    """One item of the run: `act` on `record` as read from the due index.
+
+    The attempt is first recorded on the record, conditional on its version, so a copy the index returned
+    just before the record changed (stopped, snoozed, paused) is skipped rather than acted on. A failure is
+    counted on the record; at the job's limit `park` ends its due work.
+    """
     with run.item(key) as item:
         try:
-            yield item
+            platform_store.begin_attempt(record, run.run_id, run.now())
+            act(item)
         except RecordChangedError as changed:
             item.skip(f"{changed}; the next run acts on the current version")
         except Exception as error:
             _count_failure(run, item, record, error, park)
             raise
+
+
+def unreadable(run: RunContext, record: DueRecord, error: Exception) -> None:
+    """A record the job cannot even plan for (a bad time zone, date or schedule) fails as an item of its own,
+    counted like any failure, and at the limit leaves the due work with its error visible on it."""
+
+    def fail(item: ItemScope) -> None:
+        raise error
+
+    model = type(record)
+    leave = partial(platform_store.force_update, record, model.due_actions(None))
+    act_on(run, f"{record.bucket.value}:{record.id}", record, leave, fail)
 
 
 def _count_failure(

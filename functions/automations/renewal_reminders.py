@@ -8,14 +8,16 @@ afresh.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date, datetime
 from functools import partial
 
 from functions.automations.delivery import DeliveryError, Email, SendOutcome, compose
-from functions.automations.items import acting_on, due_records, in_days, send
+from functions.automations.items import act_on, due_records, in_days, send, unreadable
 from functions.automations.renewal_schedule import due_offsets, local_date, next_reminder, renewal_day
 from functions.data import platform_store
 from functions.data.platform import ReminderAttribute, ReminderOutcome, SubscriptionModel, UserModel
+from functions.data.platform_store import RecordChangedError
 from functions.lifecycle.context import ItemScope, RunContext
 
 PAGE_SIZE = 50
@@ -42,17 +44,29 @@ def work(run: RunContext, cursor: str | None, *, page_size: int = PAGE_SIZE) -> 
     subscriptions, next_cursor = due_records(run, cursor, SubscriptionModel, page_size)
     owners = platform_store.get_many(UserModel, [s.owner_id for s in subscriptions])
     for subscription in subscriptions:
-        today = local_date(run.now(), subscription.timezone)
-        due = due_offsets(subscription, today)
+        try:
+            today = local_date(run.now(), subscription.timezone)
+            due = due_offsets(subscription, today)
+        except (ValueError, LookupError) as error:
+            unreadable(run, subscription, error)
+            continue
         if not due:
             # A stale index copy, or a renewal that passed unreminded: put the record where it belongs.
             with run.item(f"subscription:{subscription.id}:{subscription.renewal_date}") as item:
-                _reschedule(subscription, [], run.now())
+                with suppress(RecordChangedError):
+                    _reschedule(subscription, [], run.now())
                 item.skip("no reminder due")
             continue
         key = f"subscription:{subscription.id}:{subscription.renewal_date}:{due[0]}d"
-        with acting_on(run, key, subscription, partial(_park, subscription, due, run)) as item:
-            _remind(run, item, subscription, due, owners.get(subscription.owner_id), today)
+        remind = partial(
+            _remind,
+            run=run,
+            subscription=subscription,
+            due=due,
+            owner=owners.get(subscription.owner_id),
+            today=today,
+        )
+        act_on(run, key, subscription, partial(_park, subscription, due, run), remind)
     return next_cursor
 
 
@@ -75,8 +89,9 @@ def _emails(
 
 
 def _remind(
-    run: RunContext,
     item: ItemScope,
+    *,
+    run: RunContext,
     subscription: SubscriptionModel,
     due: list[int],
     owner: UserModel | None,

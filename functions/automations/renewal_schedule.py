@@ -39,7 +39,13 @@ def handled_offsets(subscription: SubscriptionModel) -> set[int]:
 
 def _open_offsets(subscription: SubscriptionModel) -> list[int]:
     handled = handled_offsets(subscription)
-    return [int(offset) for offset in subscription.reminder_offsets if int(offset) not in handled]
+    # An offset added after a nearer reminder went out is not sent late: the nearer one covered it.
+    nearest = min(handled, default=None)
+    return [
+        int(offset)
+        for offset in subscription.reminder_offsets
+        if int(offset) not in handled and (nearest is None or int(offset) < nearest)
+    ]
 
 
 def due_offsets(subscription: SubscriptionModel, today: date) -> list[int]:

@@ -12,9 +12,9 @@ from functools import cache, partial
 
 from functions.automations.cadence import Cadence, Period
 from functions.automations.delivery import DeliveryError, SendOutcome, compose
-from functions.automations.items import acting_on, due_records, local_time, send
+from functions.automations.items import act_on, due_records, local_time, send, unreadable
 from functions.automations.report_render import to_csv, to_html
-from functions.automations.report_storage import ReportStorage, StoredReport
+from functions.automations.report_storage import LINK_LIFETIME, ReportStorage, StoredReport
 from functions.automations.reports import ReportRequest, build
 from functions.data import platform_store
 from functions.data.platform import ReportModel, ReportType
@@ -33,7 +33,7 @@ Your scheduled report "{report_name}" for {period} is ready (built {built}).
 Read it: {html_link}
 Spreadsheet (CSV): {csv_link}
 
-The links work for 7 days.
+The links work for up to {link_days} days.
 """
 
 STORAGE = ReportStorage()
@@ -47,15 +47,19 @@ def _run_log() -> RunLog:
 def work(run: RunContext, cursor: str | None, *, page_size: int = PAGE_SIZE) -> str | None:
     reports, next_cursor = due_records(run, cursor, ReportModel, page_size)
     for report in reports:
-        period = Cadence.of(report).period_ending(report.due_from())
-        with acting_on(
-            run, f"report:{report.id}:{period.label}", report, partial(_park, report, period, run)
-        ) as item:
-            _deliver(run, item, report, period)
+        try:
+            period = Cadence.of(report).period_ending(report.due_from())
+        except (ValueError, LookupError) as error:
+            unreadable(run, report, error)
+            continue
+        deliver = partial(_deliver, run=run, report=report, period=period)
+        act_on(
+            run, f"report:{report.id}:{period.label}", report, partial(_park, report, period, run), deliver
+        )
     return next_cursor
 
 
-def _deliver(run: RunContext, item: ItemScope, report: ReportModel, period: Period) -> None:
+def _deliver(item: ItemScope, *, run: RunContext, report: ReportModel, period: Period) -> None:
     request = ReportRequest(ReportType(report.report_type), report.name, period, report.timezone, run.now())
     table = build(request, _run_log())
     stored = STORAGE.store(report.id, period.label, report.report_type, to_csv(table), to_html(table))
@@ -101,6 +105,7 @@ def _values(
         "built": local_time(run.now(), report.timezone),
         "html_link": stored.html_link,
         "csv_link": stored.csv_link,
+        "link_days": str(LINK_LIFETIME.days),
     }
 
 

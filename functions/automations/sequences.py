@@ -16,7 +16,7 @@ from functools import partial
 from pynamodb.expressions.update import Action
 
 from functions.automations.delivery import DeliveryRejected, SendOutcome, compose
-from functions.automations.items import acting_on, due_records, send
+from functions.automations.items import act_on, due_records, send
 from functions.data import platform_store
 from functions.data.platform import (
     ContactModel,
@@ -39,25 +39,41 @@ def work(run: RunContext, cursor: str | None, *, page_size: int = PAGE_SIZE) -> 
     sequences = platform_store.get_many(SequenceModel, [e.sequence_id for e in enrollments])
     owners = platform_store.get_many(UserModel, [c.owner_id for c in contacts.values() if c.owner_id])
     for enrollment in enrollments:
-        step = int(enrollment.current_step)
-        key = f"enrollment:{enrollment.id}:step:{step}"
-        with acting_on(run, key, enrollment, partial(_park, enrollment, run)) as item:
-            contact = contacts.get(enrollment.contact_id)
-            sequence = sequences.get(enrollment.sequence_id)
-            reason = _stop_reason(contact, sequence)
-            if contact is None or sequence is None or reason:
-                _finish(enrollment, EnrollmentStatus.STOPPED, run.now(), reason)
-                item.count("enrollments_stopped")
-                item.skip(f"stopped: {reason}")
-            elif step >= len(sequence.steps):
-                # The sequence lost steps since this enrollment was scheduled: nothing is left to send.
-                _finish(enrollment, EnrollmentStatus.COMPLETED, run.now(), None)
-                item.count("enrollments_completed")
-                item.skip("no step left to send")
-            else:
-                owner = owners.get(contact.owner_id or "")
-                _send_step(run, item, enrollment, contact, sequence, owner)
+        contact = contacts.get(enrollment.contact_id)
+        act = partial(
+            _act,
+            run=run,
+            enrollment=enrollment,
+            contact=contact,
+            sequence=sequences.get(enrollment.sequence_id),
+            owner=owners.get(contact.owner_id or "") if contact else None,
+        )
+        key = f"enrollment:{enrollment.id}:step:{int(enrollment.current_step)}"
+        act_on(run, key, enrollment, partial(_park, enrollment, run), act)
     return next_cursor
+
+
+def _act(
+    item: ItemScope,
+    *,
+    run: RunContext,
+    enrollment: EnrollmentModel,
+    contact: ContactModel | None,
+    sequence: SequenceModel | None,
+    owner: UserModel | None,
+) -> None:
+    reason = _stop_reason(contact, sequence)
+    if contact is None or sequence is None or reason:
+        _finish(enrollment, EnrollmentStatus.STOPPED, run.now(), reason)
+        item.count("enrollments_stopped")
+        item.skip(f"stopped: {reason}")
+    elif int(enrollment.current_step) >= len(sequence.steps):
+        # The sequence lost steps since this enrollment was scheduled: nothing is left to send.
+        _finish(enrollment, EnrollmentStatus.COMPLETED, run.now(), None)
+        item.count("enrollments_completed")
+        item.skip("no step left to send")
+    else:
+        _send_step(run, item, enrollment, contact, sequence, owner)
 
 
 def _stop_reason(contact: ContactModel | None, sequence: SequenceModel | None) -> str | None:

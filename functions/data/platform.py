@@ -113,9 +113,6 @@ class PlatformItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     kind = DiscriminatorAttribute()
     id = UnicodeAttribute()
-    # Optimistic locking: a job acting on a copy read from an index (eventually consistent) cannot overwrite a
-    # newer version of the record.
-    version = VersionAttribute()
 
     due_bucket = UnicodeAttribute(null=True)
     due_at = UnicodeAttribute(null=True)
@@ -136,7 +133,15 @@ class PlatformItem(Model):
         return cls(cls.key(record_id), id=record_id, **attributes)
 
 
-class UserModel(PlatformItem, discriminator="user"):
+class PlatformRecord(PlatformItem):
+    """Platform data proper (everything but send claims)."""
+
+    # Optimistic locking: a job holding a copy read from an index (eventually consistent) can neither write
+    # over a newer version of the record nor act on it (platform_store.begin_attempt).
+    version = VersionAttribute()
+
+
+class UserModel(PlatformRecord, discriminator="user"):
     """An owner: who follow-ups, deals and subscriptions belong to, and where their reminders go."""
 
     name = UnicodeAttribute()
@@ -144,7 +149,7 @@ class UserModel(PlatformItem, discriminator="user"):
     timezone = UnicodeAttribute(null=True)
 
 
-class ContactModel(PlatformItem, discriminator="contact"):
+class ContactModel(PlatformRecord, discriminator="contact"):
     email = UnicodeAttribute()
     name = UnicodeAttribute()
     company = UnicodeAttribute(null=True)
@@ -161,16 +166,18 @@ class StepAttribute(MapAttribute[str, Any]):
     body = UnicodeAttribute()
 
 
-class SequenceModel(PlatformItem, discriminator="sequence"):
+class SequenceModel(PlatformRecord, discriminator="sequence"):
     name = UnicodeAttribute()
     steps = ListAttribute(of=StepAttribute, default=list)
 
 
-class DueRecord(PlatformItem):
+class DueRecord(PlatformRecord):
     """A record a job acts on: it carries its failed attempts so the next run retries it, up to a limit."""
 
     bucket: ClassVar[DueBucket]
 
+    last_attempt_at = UTCDateTimeAttribute(null=True)
+    last_attempt_run = UnicodeAttribute(null=True)
     failures = NumberAttribute(default=0)
     last_error = UnicodeAttribute(null=True)
     last_failed_at = UTCDateTimeAttribute(null=True)
@@ -220,7 +227,7 @@ class FollowUpModel(DueRecord, discriminator="follow_up"):
     reminded_at = UTCDateTimeAttribute(null=True)
 
 
-class DealModel(PlatformItem, discriminator="deal"):
+class DealModel(PlatformRecord, discriminator="deal"):
     name = UnicodeAttribute()
     stage = UnicodeAttribute()
     amount = NumberAttribute(default=0)
@@ -275,21 +282,11 @@ class SendClaimModel(PlatformItem, discriminator="send_claim"):
 
     status = UnicodeAttribute()
     run_id = UnicodeAttribute()
+    # Names one attempt, so only the attempt that holds the claim can settle it.
+    token = UnicodeAttribute()
     attempts = NumberAttribute(default=0)
     claimed_at = UTCDateTimeAttribute()
     lease_until = UTCDateTimeAttribute()
     sent_at = UTCDateTimeAttribute(null=True)
     message_id = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
-
-
-PLATFORM_MODELS: tuple[type[PlatformItem], ...] = (
-    UserModel,
-    ContactModel,
-    SequenceModel,
-    EnrollmentModel,
-    FollowUpModel,
-    DealModel,
-    SubscriptionModel,
-    ReportModel,
-)

@@ -6,6 +6,7 @@ functions.automations.delivery, which is the only user of these functions.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -41,11 +42,12 @@ class Claim:
     attempts: int
     holder: str | None = None
     error: str | None = None
+    token: str | None = None  # set when this run holds it: the attempt that may settle the claim
 
 
 def claim(key: str, run_id: str, now: datetime, lease_until: datetime, max_attempts: int) -> Claim:
     """Takes the claim if nobody has it, its last attempt failed, or its holder's lease lapsed (a crash)."""
-    record = SendClaimModel.new(key)
+    token = secrets.token_hex(8)
     takeable = (
         SendClaimModel.pk.does_not_exist()
         | ((SendClaimModel.status == ClaimStatus.FAILED.value) & (SendClaimModel.attempts < max_attempts))
@@ -60,19 +62,21 @@ def claim(key: str, run_id: str, now: datetime, lease_until: datetime, max_attem
         SendClaimModel.id.set(key),
         SendClaimModel.status.set(ClaimStatus.CLAIMED.value),
         SendClaimModel.run_id.set(run_id),
+        SendClaimModel.token.set(token),
         SendClaimModel.claimed_at.set(now),
         SendClaimModel.lease_until.set(lease_until),
         SendClaimModel.attempts.add(1),
         SendClaimModel.expires_at.set(now + CLAIM_RETENTION),
     ]
+    record = SendClaimModel.new(key)
     with _storage_errors(f"claiming {key}"):
         try:
-            record.update(actions=actions, condition=takeable, add_version_condition=False)
+            record.update(actions=actions, condition=takeable)
         except PynamoDBException as error:
             if not _is_condition_failure(error):
                 raise
             return _explain_refusal(key, now)
-    return Claim(key, ClaimState.ACQUIRED, int(record.attempts), holder=run_id)
+    return Claim(key, ClaimState.ACQUIRED, int(record.attempts), holder=run_id, token=token)
 
 
 def _explain_refusal(key: str, now: datetime) -> Claim:
@@ -85,18 +89,14 @@ def _explain_refusal(key: str, now: datetime) -> Claim:
     return Claim(key, ClaimState.EXHAUSTED, attempts, holder=existing.run_id, error=existing.error)
 
 
-def _settle(key: str, run_id: str, attempts: int, status: ClaimStatus, extra: list[Action]) -> bool:
-    """Records how this run's attempt ended; False if the claim is no longer this attempt's."""
-    record = SendClaimModel.new(key)
-    actions = [SendClaimModel.status.set(status.value), *extra]
-    held_by_me = (
-        (SendClaimModel.status == ClaimStatus.CLAIMED.value)
-        & (SendClaimModel.run_id == run_id)
-        & (SendClaimModel.attempts == attempts)
-    )
+def _settle(key: str, token: str, status: ClaimStatus, extra: list[Action]) -> bool:
+    """Records how this attempt ended; False if the claim is no longer this attempt's."""
+    held_by_me = (SendClaimModel.status == ClaimStatus.CLAIMED.value) & (SendClaimModel.token == token)
     with _storage_errors(f"settling claim {key}"):
         try:
-            record.update(actions=actions, condition=held_by_me, add_version_condition=False)
+            SendClaimModel.new(key).update(
+                actions=[SendClaimModel.status.set(status.value), *extra], condition=held_by_me
+            )
         except PynamoDBException as error:
             if _is_condition_failure(error):
                 return False
@@ -104,17 +104,14 @@ def _settle(key: str, run_id: str, attempts: int, status: ClaimStatus, extra: li
     return True
 
 
-def mark_sent(key: str, run_id: str, attempts: int, message_id: str, now: datetime) -> bool:
+def mark_sent(key: str, token: str, message_id: str, now: datetime) -> bool:
     return _settle(
         key,
-        run_id,
-        attempts,
+        token,
         ClaimStatus.SENT,
         [SendClaimModel.sent_at.set(now), SendClaimModel.message_id.set(message_id)],
     )
 
 
-def mark_failed(key: str, run_id: str, attempts: int, reason: str) -> bool:
-    return _settle(
-        key, run_id, attempts, ClaimStatus.FAILED, [SendClaimModel.error.set(reason[:MAX_ERROR_TEXT])]
-    )
+def mark_failed(key: str, token: str, reason: str) -> bool:
+    return _settle(key, token, ClaimStatus.FAILED, [SendClaimModel.error.set(reason[:MAX_ERROR_TEXT])])

@@ -59,7 +59,8 @@ def get_many(model: type[_Item], ids: Iterable[str]) -> dict[str, _Item]:
     if not keys:
         return {}
     with _storage_errors("reading records"):
-        return {record.id: record for record in model.batch_get(keys)}
+        # Strongly consistent: a contact who just replied or unsubscribed is seen as such before a send.
+        return {record.id: record for record in model.batch_get(keys, consistent_read=True)}
 
 
 def get_one(model: type[_Item], record_id: str) -> _Item | None:
@@ -88,6 +89,12 @@ def force_update(record: PlatformItem, actions: list[Action]) -> None:
     """Applies `actions` whatever the stored version (counters and flags that must not be lost)."""
     with _storage_errors(f"updating {record.pk}"):
         record.update(actions=actions, add_version_condition=False)
+
+
+def begin_attempt(record: DueRecord, run_id: str, now: datetime) -> None:
+    """Records which run is acting on the record, if it is still the version read; else RecordChangedError."""
+    model = type(record)
+    update(record, [model.last_attempt_at.set(now), model.last_attempt_run.set(run_id)])
 
 
 def note_failure(record: DueRecord, reason: str, now: datetime) -> int:

@@ -30,8 +30,12 @@ from infra.nag import acknowledge, arn_of
 # Jobs that store reports: they alone may write to (and presign links into) the reports bucket.
 REPORT_WRITERS = frozenset({"scheduled-reports"})
 
-# Lambda's asynchronous retries of a crashed job invocation; after them the failure recorder hears of it.
-ASYNC_RETRY_ATTEMPTS = 2
+# No asynchronous retries for job invocations: a retry of a timed-out or crashed tick would find the tick
+# already claimed and end quietly, so the failure recorder would never hear of the failure. The runner
+# records job errors itself; only a crash or timeout reaches the destination, and it should at once.
+JOB_RETRY_ATTEMPTS = 0
+# The failure recorder itself is retried: a destination record it could not process is worth another try.
+RECORDER_RETRY_ATTEMPTS = 2
 ASYNC_MAX_EVENT_AGE = Duration.hours(1)
 # Scheduler's retries when it cannot hand a tick to Lambda at all (throttling, outage); then the DLQ.
 SCHEDULE_RETRY_ATTEMPTS = 3
@@ -85,7 +89,7 @@ class Jobs(Construct):
             environment=run_log_environment,
             # A destination record the recorder cannot process is kept rather than lost.
             on_failure=destinations.SqsDestination(self._queue("failure-recorder")),
-            retry_attempts=ASYNC_RETRY_ATTEMPTS,
+            retry_attempts=RECORDER_RETRY_ATTEMPTS,
         )
         data.grant(self.failure_recorder.role, data.run_log_models, write=True)
 
@@ -185,7 +189,7 @@ class Jobs(Construct):
             memory_mb=job.memory_mb,
             environment=environment,
             on_failure=destinations.LambdaDestination(self.failure_recorder.function, response_only=False),
-            retry_attempts=ASYNC_RETRY_ATTEMPTS,
+            retry_attempts=JOB_RETRY_ATTEMPTS,
             max_event_age=ASYNC_MAX_EVENT_AGE,
         )
         data.grant(function.role, data.run_log_models + data.platform_models, write=True)

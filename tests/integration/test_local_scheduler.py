@@ -173,6 +173,12 @@ def test_given_the_run_loop_when_time_passes_between_waits_then_ticks_fire_with_
     ]
     assert sequences == ["2026-11-28T09:15:00Z", "2026-11-28T09:30:00Z"]
     assert harness.fired().count("devsphere-automation-watchdog") == 6
+    assert harness.lambdas.wait_idle(timeout=20)
+    runs = RunLog(90).recent_runs("sequences", 5)
+    assert sorted(run.scheduled_for for run in runs) == [
+        datetime(2026, 11, 28, 9, 15, tzinfo=UTC),
+        datetime(2026, 11, 28, 9, 30, tzinfo=UTC),
+    ]
 
 
 def test_given_fire_now_when_called_then_each_named_job_fires_once_at_the_current_second(

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from functions.data.platform import FollowUpModel, UserModel
+from functions.data.platform import FollowUpModel, SendClaimModel, UserModel
 from functions.data.platform_claims import ClaimStatus
-from functions.data.platform import SendClaimModel
 from functions.data.platform_store import get_one
-from tests.integration.jobs.conftest import Platform, owner
+from tests.integration.jobs.job_harness import Platform, owner
 
 
 def follow_up(follow_up_id: str, due: str, **extra: Any) -> dict[str, Any]:
@@ -96,7 +95,7 @@ def test_given_a_snoozed_follow_up_when_it_is_due_again_then_it_is_reminded_agai
     assert len(platform.sent_to("ana@devsphere.example")) == 3  # f-call twice (two due times), f-later once
 
 
-def test_given_an_owner_address_that_is_rejected_when_runs_keep_failing_then_it_is_retried_up_to_the_limit_and_parked(
+def test_given_a_rejected_owner_address_when_runs_keep_failing_then_it_is_retried_to_the_limit_and_parked(
     platform: Platform,
 ) -> None:
     seeded(platform)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from functions.catalog import get_job
 from functions.data.platform import SubscriptionModel
 from functions.data.platform_store import get_one
-from tests.integration.jobs.conftest import Platform, owner
+from tests.integration.jobs.job_harness import Platform, owner
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -200,3 +200,32 @@ def test_given_a_customer_address_rejected_when_the_job_runs_then_the_owner_is_n
     assert owner_subjects.count("Renewal in 30 days: Bad Ltd") == 1
     bad = get_one(SubscriptionModel, "bad")
     assert bad is not None and bad.failures == 2 and "no-domain" in (bad.last_error or "")
+
+
+def test_given_a_subscription_with_a_broken_time_zone_when_the_job_runs_then_only_it_fails_until_parked(
+    platform: Platform,
+) -> None:
+    platform.load(
+        {
+            "users": [owner()],
+            "subscriptions": [
+                subscription("acme", "today+30d", "buyer@acme.example"),
+                subscription("broken", "today+30d", "buyer@broken.example"),
+            ],
+        }
+    )
+    broken = get_one(SubscriptionModel, "broken")
+    assert broken is not None
+    broken.update(actions=[SubscriptionModel.timezone.set("Mars/Olympus")])
+
+    first = platform.record(platform.run("renewal-reminders"))
+    for _ in range(3):
+        platform.clock.advance(timedelta(days=1))
+        platform.run("renewal-reminders")
+
+    assert first.status == "PARTIAL" and first.count_values()["reminders_sent"] == 1
+    [error] = first.item_error_values()
+    assert error["key"] == "subscription:broken" and "Mars/Olympus" in error["reason"]
+    parked = get_one(SubscriptionModel, "broken")
+    assert parked is not None and parked.due_at is None and parked.failures == 4
+    assert len(platform.sent()) == 2

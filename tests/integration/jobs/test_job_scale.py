@@ -1,4 +1,4 @@
-"""Reads grow with due work, not with the table; a run longer than its invocation continues under one run id."""
+"""Reads grow with due work, not with the table; a run longer than an invocation continues under one id."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from functions.data.platform import (
 from functions.lifecycle.context import RunContext
 from functions.lifecycle.events import continuation_payload
 from functions.lifecycle.runner import JobWork
-from tests.integration.jobs.conftest import Platform, RecordingInvoker
+from tests.integration.jobs.job_harness import Platform, RecordingInvoker
 
 USERS, CONTACTS, FOLLOW_UPS = 10, 6_000, 4_000
 SUBSCRIPTIONS = 20_000 - USERS - 1 - 2 * CONTACTS - FOLLOW_UPS

@@ -14,7 +14,7 @@ from functions.data.platform import ReportModel
 from functions.data.platform_store import get_one
 from functions.lifecycle.context import RunContext
 from functions.settings import get_settings
-from tests.integration.jobs.conftest import Platform, owner
+from tests.integration.jobs.job_harness import Platform, owner
 
 
 def report(report_id: str, kind: str, frequency: str, **extra: Any) -> dict[str, Any]:
@@ -159,7 +159,6 @@ def test_given_runs_in_the_month_when_the_monthly_health_report_is_due_then_it_c
     def failing(run: RunContext, cursor: str | None) -> None:
         with run.item("x") as item:
             item.fail("boom")
-        return None
 
     platform.clock.set(datetime(2026, 11, 10, 9, 0, tzinfo=UTC))
     seeded(platform, report("r-health", "automation_health", "monthly"))  # due 2026-12-01 07:00 London
@@ -190,7 +189,7 @@ def test_given_runs_in_the_month_when_the_monthly_health_report_is_due_then_it_c
     assert health is not None and health.next_due_at == datetime(2027, 1, 1, 7, 0, tzinfo=UTC)
 
 
-def test_given_a_recipient_that_is_rejected_when_the_report_is_retried_then_only_that_recipient_is_tried_again(
+def test_given_a_rejected_recipient_when_the_report_is_retried_then_only_that_recipient_is_tried_again(
     platform: Platform,
 ) -> None:
     seeded(

@@ -7,7 +7,7 @@ from typing import Any
 
 from functions.data.platform import ContactModel, EnrollmentModel
 from functions.data.platform_store import get_one
-from tests.integration.jobs.conftest import Platform, owner
+from tests.integration.jobs.job_harness import Platform, owner
 
 WELCOME = {
     "id": "s-welcome",
@@ -135,7 +135,7 @@ def test_given_a_step_sent_but_not_recorded_when_the_job_runs_then_the_claim_sto
     assert ada is not None and ada.current_step == 1 and ada.due_at is not None
 
 
-def test_given_an_address_ses_cannot_take_when_sequences_runs_then_only_that_item_fails_and_the_contact_is_marked(
+def test_given_a_rejected_address_when_sequences_runs_then_only_that_item_fails_and_the_contact_is_marked(
     platform: Platform,
 ) -> None:
     seeded(platform)

@@ -1,4 +1,4 @@
-"""The platform-data import: every record validated with a clear error, the valid ones written and scheduled."""
+"""The platform-data import: records validated with clear errors; the valid ones written and scheduled."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from functions.data.platform import (
     SubscriptionModel,
 )
 from functions.data.platform_store import get_one
-from tests.integration.jobs.conftest import Platform, owner
+from tests.integration.jobs.job_harness import Platform, owner
 
 SEQUENCE = {
     "id": "s-1",
@@ -51,6 +51,18 @@ def test_given_the_sample_data_when_it_is_imported_then_every_record_is_written_
     assert platform.record(platform.run("scheduled-reports")).count_values()["reports_built"] == 2
 
 
+def test_given_the_documented_example_when_it_is_imported_then_every_record_is_taken(
+    platform: Platform,
+) -> None:
+    document = (Path(__file__).parents[3] / "docs" / "platform-data.md").read_text(encoding="utf-8")
+    example = document.split("## Example", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+
+    result = import_records(json.loads(example), clock=platform.clock)
+
+    assert result.ok, result.summary()
+    assert sum(result.imported.values()) == 8
+
+
 def test_given_bad_records_when_imported_then_each_is_reported_clearly_and_the_valid_ones_are_written(
     platform: Platform,
 ) -> None:
@@ -63,7 +75,8 @@ def test_given_bad_records_when_imported_then_each_is_reported_clearly_and_the_v
         ],
         "sequences": [
             SEQUENCE,
-            {"id": "s-bad", "name": "Bad", "steps": [{"delay_minutes": 0, "subject": "Hi {nickname}", "body": "x"}]},
+            {"id": "s-bad", "name": "Bad",
+             "steps": [{"delay_minutes": 0, "subject": "Hi {nickname}", "body": "x"}]},
         ],
         "enrollments": [
             {"id": "e-1", "contact_id": "c-1", "sequence_id": "s-1"},
@@ -78,7 +91,9 @@ def test_given_bad_records_when_imported_then_each_is_reported_clearly_and_the_v
             {"id": "sub-1", "customer": "A", "owner_id": "u-ana", "contact_email": "a@a.example",
              "renewal_date": "today+30h", "timezone": "Mars/Olympus"},
         ],
-        "reports": [{"id": "r-1", "name": "R", "type": "sales_forecast", "frequency": "daily", "recipients": []}],
+        "reports": [
+            {"id": "r-1", "name": "R", "type": "sales_forecast", "frequency": "daily", "recipients": []}
+        ],
         "invoices": [],
     }  # fmt: skip
 
@@ -102,7 +117,8 @@ def test_given_bad_records_when_imported_then_each_is_reported_clearly_and_the_v
         "'automation_health'; recipients: List should have at least 1 item after validation, not 0",
         "contacts[1] (id 'c-2'): owner 'u-nobody' is neither valid in this file nor stored",
         "enrollments[1] (id 'e-2'): contact 'c-2' is neither valid in this file nor stored",
-        "enrollments[2] (id 'e-3'): current_step 4 is past the last step of sequence 's-1' (1 steps, counted from 0)",
+        "enrollments[2] (id 'e-3'): current_step 4 is past the last step of sequence 's-1' "
+        "(1 steps, counted from 0)",
     ]
     assert result.imported == {
         "users": 1, "contacts": 1, "deals": 0, "sequences": 1, "enrollments": 1, "follow_ups": 0,
@@ -196,3 +212,18 @@ def test_given_files_when_the_import_command_runs_then_its_exit_code_says_how_it
         and "users[1] (id 'x'): email: 'x' is not an email address" in output.out
     )
     assert "cannot read" in output.err
+
+
+def test_given_a_paused_report_when_it_is_resumed_then_the_periods_it_missed_are_not_sent_late(
+    platform: Platform,
+) -> None:
+    paused = {"id": "r-1", "name": "R", "type": "pipeline_summary", "frequency": "daily",
+              "recipients": ["ceo@devsphere.example"], "status": "paused"}  # fmt: skip
+    platform.load({"reports": [paused]})
+    platform.clock.advance(timedelta(days=10))
+
+    platform.load({"reports": [{**paused, "status": "active"}]})
+
+    report = get_one(ReportModel, "r-1")
+    assert report is not None and report.due_at == "2026-12-09T07:00:00Z"
+    assert platform.record(platform.run("scheduled-reports")).count_values()["processed"] == 0

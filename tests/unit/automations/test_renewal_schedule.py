@@ -50,9 +50,7 @@ def test_given_handled_offsets_when_the_next_reminder_is_computed_then_it_is_loc
     assert at == datetime(2027, 3, 19, 4, 0, tzinfo=UTC)  # midnight EDT (New York's clocks moved on 03-14)
 
 
-def test_given_a_reminder_for_an_earlier_renewal_date_when_computed_then_it_does_not_count_for_the_new_date() -> (
-    None
-):
+def test_given_a_reminder_for_an_earlier_renewal_date_when_computed_then_the_new_date_starts_afresh() -> None:
     moved = subscription("2027-01-28", handled=())
     moved.reminders = [
         ReminderAttribute(
@@ -67,3 +65,13 @@ def test_given_every_offset_handled_when_computed_then_no_reminder_remains() -> 
     done = subscription("2026-12-28", handled=(30, 14, 7, 1))
 
     assert next_reminder(done, datetime(2026, 12, 27, 9, tzinfo=UTC)) == (None, None)
+
+
+def test_given_an_offset_added_after_a_nearer_reminder_went_out_when_checked_then_it_is_not_sent_late() -> (
+    None
+):
+    widened = subscription("2026-12-28", handled=(14,))
+    widened.reminder_offsets = [60, 30, 14, 7, 1]
+
+    assert due_offsets(widened, date(2026, 12, 16)) == []
+    assert next_reminder(widened, datetime(2026, 12, 16, 9, tzinfo=UTC))[0] == date(2026, 12, 21)

@@ -9,8 +9,8 @@ import pytest
 from functions.automations.cadence import Cadence, Frequency
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 LONDON_DAILY = Cadence(Frequency.DAILY, "Europe/London", hour=7)

@@ -1,4 +1,4 @@
-"""SES errors become domain errors: a refusal is DeliveryRejected naming whom it blames, the rest DeliveryError."""
+"""SES errors as domain errors: a refusal is DeliveryRejected (naming whom it blames), else DeliveryError."""
 
 from __future__ import annotations
 
