@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pynamodb.exceptions import PynamoDBException
+
 
 class DataError(Exception):
     """Base for everything the data layer raises instead of an SDK error."""
@@ -41,3 +46,16 @@ class StorageError(DataError):
 
 class ScheduleError(DataError):
     """EventBridge Scheduler refused or failed a request (other than a missing schedule)."""
+
+
+@contextmanager
+def storage_errors(action: str) -> Iterator[None]:
+    """Turns any pynamodb failure inside the block into a StorageError naming what was being done."""
+    try:
+        yield
+    except PynamoDBException as error:
+        raise StorageError(f"{action} failed: {error.cause_response_code or type(error).__name__}") from error
+
+
+def is_condition_failure(error: PynamoDBException) -> bool:
+    return error.cause_response_code == "ConditionalCheckFailedException"

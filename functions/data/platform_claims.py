@@ -14,9 +14,9 @@ from enum import StrEnum
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.expressions.update import Action
 
+from functions.data.errors import is_condition_failure, storage_errors
 from functions.data.platform import SendClaimModel
 from functions.data.platform_store import MAX_ERROR_TEXT
-from functions.data.run_log import _is_condition_failure, _storage_errors
 
 # Longer than any record stays due for the same key (a yearly renewal), so a claim outlives every retry of it.
 CLAIM_RETENTION = timedelta(days=400)
@@ -69,11 +69,11 @@ def claim(key: str, run_id: str, now: datetime, lease_until: datetime, max_attem
         SendClaimModel.expires_at.set(now + CLAIM_RETENTION),
     ]
     record = SendClaimModel.new(key)
-    with _storage_errors(f"claiming {key}"):
+    with storage_errors(f"claiming {key}"):
         try:
             record.update(actions=actions, condition=takeable)
         except PynamoDBException as error:
-            if not _is_condition_failure(error):
+            if not is_condition_failure(error):
                 raise
             return _explain_refusal(key, now)
     return Claim(key, ClaimState.ACQUIRED, int(record.attempts), holder=run_id, token=token)
@@ -92,13 +92,13 @@ def _explain_refusal(key: str, now: datetime) -> Claim:
 def _settle(key: str, token: str, status: ClaimStatus, extra: list[Action]) -> bool:
     """Records how this attempt ended; False if the claim is no longer this attempt's."""
     held_by_me = (SendClaimModel.status == ClaimStatus.CLAIMED.value) & (SendClaimModel.token == token)
-    with _storage_errors(f"settling claim {key}"):
+    with storage_errors(f"settling claim {key}"):
         try:
             SendClaimModel.new(key).update(
                 actions=[SendClaimModel.status.set(status.value), *extra], condition=held_by_me
             )
         except PynamoDBException as error:
-            if _is_condition_failure(error):
+            if is_condition_failure(error):
                 return False
             raise
     return True

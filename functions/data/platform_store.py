@@ -14,9 +14,8 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.expressions.update import Action
 
 from functions.clock import isoformat
-from functions.data.errors import DataError
+from functions.data.errors import DataError, is_condition_failure, storage_errors
 from functions.data.platform import DueRecord, PlatformItem
-from functions.data.run_log import _is_condition_failure, _storage_errors
 
 _Item = TypeVar("_Item", bound=PlatformItem)
 _Due = TypeVar("_Due", bound=DueRecord)
@@ -41,7 +40,7 @@ class Page(Generic[_Item]):
 
 def due_page(model: type[_Due], as_of: datetime, start_key: dict[str, Any] | None, limit: int) -> Page[_Due]:
     """At most `limit` records of `model` due at `as_of`, oldest due first, from `start_key` on."""
-    with _storage_errors("reading due records"):
+    with storage_errors("reading due records"):
         results = model.due_index.query(
             model.bucket.value,
             model.due_at <= isoformat(as_of),
@@ -58,7 +57,7 @@ def get_many(model: type[_Item], ids: Iterable[str]) -> dict[str, _Item]:
     keys = sorted({model.key(record_id) for record_id in ids})
     if not keys:
         return {}
-    with _storage_errors("reading records"):
+    with storage_errors("reading records"):
         # Strongly consistent: a contact who just replied or unsubscribed is seen as such before a send.
         return {record.id: record for record in model.batch_get(keys, consistent_read=True)}
 
@@ -70,24 +69,24 @@ def get_one(model: type[_Item], record_id: str) -> _Item | None:
 def listed(model: type[_Item], list_key: str, low: str | None = None, high: str | None = None) -> list[_Item]:
     """Records of one list, in sort-key order; with `low` and `high`, only sort keys within [low, high]."""
     condition = model.list_sort.between(low, high) if low is not None and high is not None else None
-    with _storage_errors("listing records"):
+    with storage_errors("listing records"):
         return cast(list[_Item], list(model.list_index.query(list_key, condition)))
 
 
 def update(record: PlatformItem, actions: list[Action]) -> None:
     """Applies `actions` only if the record is still the version that was read; else RecordChangedError."""
-    with _storage_errors(f"updating {record.pk}"):
+    with storage_errors(f"updating {record.pk}"):
         try:
             record.update(actions=actions)
         except PynamoDBException as error:
-            if _is_condition_failure(error):
+            if is_condition_failure(error):
                 raise RecordChangedError(record) from error
             raise
 
 
 def force_update(record: PlatformItem, actions: list[Action]) -> None:
     """Applies `actions` whatever the stored version (counters and flags that must not be lost)."""
-    with _storage_errors(f"updating {record.pk}"):
+    with storage_errors(f"updating {record.pk}"):
         record.update(actions=actions, add_version_condition=False)
 
 
@@ -115,6 +114,6 @@ def save_all(records: Sequence[PlatformItem]) -> None:
     """Writes whole records in batches (the importer): last writer wins, as a file import should."""
     if not records:
         return
-    with _storage_errors("writing records"), PlatformItem.batch_write() as batch:
+    with storage_errors("writing records"), PlatformItem.batch_write() as batch:
         for record in records:
             batch.save(record)

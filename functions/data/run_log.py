@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +19,8 @@ from functions.data.errors import (
     NotFoundError,
     StaleRunError,
     StorageError,
+    is_condition_failure,
+    storage_errors,
 )
 from functions.data.models import (
     CallerAttribute,
@@ -104,18 +105,6 @@ class RunQuery:
 class RunPage:
     runs: list[RunModel]
     last_run_id: str | None
-
-
-@contextmanager
-def _storage_errors(action: str) -> Iterator[None]:
-    try:
-        yield
-    except PynamoDBException as error:
-        raise StorageError(f"{action} failed: {error.cause_response_code or type(error).__name__}") from error
-
-
-def _is_condition_failure(error: PynamoDBException) -> bool:
-    return error.cause_response_code == "ConditionalCheckFailedException"
 
 
 def _raw_string(raw_item: dict[str, Any] | None, name: str) -> str | None:
@@ -356,7 +345,7 @@ class RunLog:
         return run
 
     def find_idempotent_run(self, caller_sub: str, job: str, key: str) -> RunModel | None:
-        with _storage_errors("reading an idempotency key"):
+        with storage_errors("reading an idempotency key"):
             try:
                 claim = IdempotencyModel.get(idempotency_key(caller_sub, job, key), consistent_read=True)
             except IdempotencyModel.DoesNotExist:
@@ -432,25 +421,25 @@ class RunLog:
         ]
         if lease_until is not None:
             actions.append(RunModel.deadline_at.set(lease_until))
-        with _storage_errors("saving run progress"):
+        with storage_errors("saving run progress"):
             try:
                 run.update(actions=actions, condition=RunModel.status == RunStatus.RUNNING.value)
             except PynamoDBException as error:
-                if _is_condition_failure(error):
+                if is_condition_failure(error):
                     raise StaleRunError(f"run {run.run_id} is no longer running") from error
                 raise
         if lease_until is not None:
             self._extend_lease(run.job, run.run_id, lease_until)
 
     def _extend_lease(self, job: str, run_id: str, lease_until: datetime) -> None:
-        with _storage_errors("extending a lock"):
+        with storage_errors("extending a lock"):
             try:
                 JobStateModel(job_state_key(job)).update(
                     actions=[JobStateModel.lock_expires_at.set(lease_until)],
                     condition=JobStateModel.lock_run_id == run_id,
                 )
             except PynamoDBException as error:
-                if _is_condition_failure(error):
+                if is_condition_failure(error):
                     raise StaleRunError(f"run {run_id} no longer holds the lock of '{job}'") from error
                 raise
 
@@ -485,14 +474,14 @@ class RunLog:
         return self.get_run(run_id)
 
     def release_lock(self, job: str, run_id: str) -> bool:
-        with _storage_errors("releasing a lock"):
+        with storage_errors("releasing a lock"):
             try:
                 JobStateModel(job_state_key(job)).update(
                     actions=[JobStateModel.lock_run_id.remove(), JobStateModel.lock_expires_at.remove()],
                     condition=JobStateModel.lock_run_id == run_id,
                 )
             except PynamoDBException as error:
-                if _is_condition_failure(error):
+                if is_condition_failure(error):
                     return False
                 raise
         return True
@@ -500,14 +489,14 @@ class RunLog:
     # --- reads ---------------------------------------------------------------------------------
 
     def get_run(self, run_id: str) -> RunModel:
-        with _storage_errors("reading a run"):
+        with storage_errors("reading a run"):
             try:
                 return RunModel.get(run_id, consistent_read=True)
             except RunModel.DoesNotExist:
                 raise NotFoundError("run", run_id) from None
 
     def find_tick_run(self, job: str, scheduled_key: str) -> str | None:
-        with _storage_errors("reading a tick"):
+        with storage_errors("reading a tick"):
             try:
                 return TickModel.get(tick_key(job, scheduled_key), consistent_read=True).run_id
             except TickModel.DoesNotExist:
@@ -515,7 +504,7 @@ class RunLog:
 
     def get_states(self, jobs: Sequence[str]) -> dict[str, JobStateModel]:
         """One batch read for every job's state; a job never seen gets a blank state."""
-        with _storage_errors("reading job state"):
+        with storage_errors("reading job state"):
             found = {state.job: state for state in JobStateModel.batch_get([job_state_key(j) for j in jobs])}
         return {job: found.get(job) or JobStateModel(job_state_key(job), job=job) for job in jobs}
 
@@ -524,14 +513,14 @@ class RunLog:
 
     def ensure_tracking(self, job: str, now: datetime) -> None:
         """Marks when the service started expecting ticks of a job: earlier ticks never count as missed."""
-        with _storage_errors("starting to track a job"):
+        with storage_errors("starting to track a job"):
             try:
                 JobStateModel(job_state_key(job)).update(
                     actions=[JobStateModel.job.set(job), JobStateModel.tracking_since.set(now)],
                     condition=JobStateModel.tracking_since.does_not_exist(),
                 )
             except PynamoDBException as error:
-                if not _is_condition_failure(error):
+                if not is_condition_failure(error):
                     raise
 
     def set_paused(self, job: str, paused: bool, caller: Caller, reason: str | None, now: datetime) -> None:
@@ -542,18 +531,18 @@ class RunLog:
             JobStateModel.paused_reason.set(reason) if reason else JobStateModel.paused_reason.remove(),
         ]
         actions.append(JobStateModel.paused_at.set(now) if paused else JobStateModel.resumed_at.set(now))
-        with _storage_errors("pausing a job"):
+        with storage_errors("pausing a job"):
             JobStateModel(job_state_key(job)).update(actions=actions)
 
     def set_alert_incident(self, job: str, incident: str | None) -> None:
         action = (
             JobStateModel.alert_incident.set(incident) if incident else JobStateModel.alert_incident.remove()
         )
-        with _storage_errors("recording an alert"):
+        with storage_errors("recording an alert"):
             JobStateModel(job_state_key(job)).update(actions=[JobStateModel.job.set(job), action])
 
     def recent_runs(self, job: str, limit: int) -> list[RunModel]:
-        with _storage_errors("listing runs"):
+        with storage_errors("listing runs"):
             return list(RunModel.job_index.query(job, scan_index_forward=False, limit=limit))
 
     def query_runs(self, query: RunQuery) -> RunPage:
@@ -593,7 +582,7 @@ class RunLog:
         else:
             index = RunModel.job_index
             partition = job
-        with _storage_errors("listing runs"):
+        with storage_errors("listing runs"):
             return list(
                 index.query(
                     partition,

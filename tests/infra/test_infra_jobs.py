@@ -130,7 +130,7 @@ def test_given_a_job_function_when_an_async_invocation_fails_then_the_failure_re
         if body["Properties"]["FunctionName"] == {"Ref": function_id}
     ]
 
-    # A retried tick would end quietly as a duplicate and hide the failure: no retries, straight to the recorder.
+    # A retried tick would end quietly as a duplicate and hide the failure: no retries.
     assert config["MaximumRetryAttempts"] == 0
     assert config["MaximumEventAgeInSeconds"] == 3600
     assert config["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [recorder_id, "Arn"]}
