@@ -192,42 +192,54 @@ class RunLog:
         run.started_at = now
         run.deadline_at = deadline
         run.logs = logs.to_attribute()
+        transaction = self._tick_transaction(run, scheduled_key, now)
+        self._take_lock(transaction, job, run_id, deadline, now)
+        self._commit_tick(transaction, job, scheduled_key)
+        return run
+
+    def _tick_transaction(self, run: RunModel, scheduled_key: str, now: datetime) -> TransactWrite:
+        """A transaction claiming the tick for `run` and writing it: a redelivered tick finds its claim."""
         transaction = self._transaction()
         transaction.save(
-            self._tick(job, scheduled_key, run_id, now),
+            self._tick(run.job, scheduled_key, run.run_id, now),
             condition=TickModel.pk.does_not_exist(),
             return_values="ALL_OLD",
         )
+        transaction.save(run, condition=RunModel.run_id.does_not_exist())
+        return transaction
+
+    @staticmethod
+    def _take_lock(
+        transaction: TransactWrite, job: str, run_id: str, lease_until: datetime, now: datetime
+    ) -> None:
         transaction.update(
             JobStateModel(job_state_key(job)),
             actions=[
                 JobStateModel.job.set(job),
                 JobStateModel.lock_run_id.set(run_id),
-                JobStateModel.lock_expires_at.set(deadline),
+                JobStateModel.lock_expires_at.set(lease_until),
             ],
             condition=_lock_is_free(now),
             return_values="ALL_OLD",
         )
-        transaction.save(run, condition=RunModel.run_id.does_not_exist())
+
+    @staticmethod
+    def _commit_tick(transaction: TransactWrite, job: str, scheduled_key: str) -> None:
         try:
             with transaction:
                 pass
         except TransactWriteError as error:
-            self._explain_start_failure(error, job, scheduled_key)
-        return run
-
-    def _explain_start_failure(self, error: TransactWriteError, job: str, scheduled_key: str) -> None:
-        for reason in error.cancellation_reasons or []:
-            if reason is None or reason.code != _CONDITION_FAILED:
-                continue
-            pk = _raw_string(reason.raw_item, "pk") or ""
-            if pk.startswith("TICK#"):
-                raise DuplicateTickError(
-                    job, scheduled_key, _raw_string(reason.raw_item, "run_id")
-                ) from error
-            if pk.startswith("JOB#"):
-                raise JobBusyError(job, _raw_string(reason.raw_item, "lock_run_id")) from error
-        raise StorageError(f"starting a run of '{job}' failed: {error.cause_response_code}") from error
+            for reason in error.cancellation_reasons or []:
+                if reason is None or reason.code != _CONDITION_FAILED:
+                    continue
+                pk = _raw_string(reason.raw_item, "pk") or ""
+                if pk.startswith("TICK#"):
+                    raise DuplicateTickError(
+                        job, scheduled_key, _raw_string(reason.raw_item, "run_id")
+                    ) from error
+                if pk.startswith("JOB#"):
+                    raise JobBusyError(job, _raw_string(reason.raw_item, "lock_run_id")) from error
+            raise StorageError(f"starting a run of '{job}' failed: {error.cause_response_code}") from error
 
     def record_skipped(
         self,
@@ -242,18 +254,7 @@ class RunLog:
         run.scheduled_for = scheduled_for
         run.finished_at = now
         run.blocked_by = blocked_by
-        transaction = self._transaction()
-        transaction.save(
-            self._tick(job, scheduled_key, run_id, now),
-            condition=TickModel.pk.does_not_exist(),
-            return_values="ALL_OLD",
-        )
-        transaction.save(run, condition=RunModel.run_id.does_not_exist())
-        try:
-            with transaction:
-                pass
-        except TransactWriteError as error:
-            self._explain_start_failure(error, job, scheduled_key)
+        self._commit_tick(self._tick_transaction(run, scheduled_key, now), job, scheduled_key)
         return run
 
     def record_crashed_tick(
@@ -273,22 +274,12 @@ class RunLog:
         run.duration_ms = 0
         run.error = error.to_attribute()
         run.logs = logs.to_attribute()
-        transaction = self._transaction()
-        transaction.save(
-            self._tick(job, scheduled_key, run_id, now),
-            condition=TickModel.pk.does_not_exist(),
-            return_values="ALL_OLD",
-        )
-        transaction.save(run, condition=RunModel.run_id.does_not_exist())
+        transaction = self._tick_transaction(run, scheduled_key, now)
         transaction.update(
             JobStateModel(job_state_key(job)),
             actions=_outcome_state_actions(job, run_id, RunStatus.FAILED, now),
         )
-        try:
-            with transaction:
-                pass
-        except TransactWriteError as failure:
-            self._explain_start_failure(failure, job, scheduled_key)
+        self._commit_tick(transaction, job, scheduled_key)
         return run
 
     def create_queued(
@@ -317,16 +308,7 @@ class RunLog:
                 condition=IdempotencyModel.pk.does_not_exist(),
                 return_values="ALL_OLD",
             )
-        transaction.update(
-            JobStateModel(job_state_key(job)),
-            actions=[
-                JobStateModel.job.set(job),
-                JobStateModel.lock_run_id.set(run_id),
-                JobStateModel.lock_expires_at.set(lease_until),
-            ],
-            condition=_lock_is_free(now),
-            return_values="ALL_OLD",
-        )
+        self._take_lock(transaction, job, run_id, lease_until, now)
         transaction.save(run, condition=RunModel.run_id.does_not_exist())
         try:
             with transaction:
