@@ -64,9 +64,14 @@ def _emit_health(job: str, health: Health) -> None:
 
 def watch(jobs: Sequence[JobDefinition], run_log: RunLog, alerts: AlertSink, now: datetime) -> dict[str, Any]:
     report: dict[str, Any] = {}
-    for job in jobs:
-        run_log.ensure_tracking(job.name, now)
-    states = run_log.get_states([job.name for job in jobs])
+    names = [job.name for job in jobs]
+    states = run_log.get_states(names)
+    untracked = [name for name in names if states[name].tracking_since is None]
+    if untracked:
+        # First sight of a job: ticks before now were never owed a run.
+        for name in untracked:
+            run_log.ensure_tracking(name, now)
+        states = run_log.get_states(names)
     for job in jobs:
         state = states[job.name]
         marked = _mark_stuck(job, state, run_log, now)

@@ -168,3 +168,17 @@ def test_given_a_job_stays_late_when_the_watchdog_passes_repeatedly_then_one_ale
     watch(CATALOG, tracked, alerts, clock.now())
 
     assert alerts.sent.count("DevSphere Automation: scheduled-reports is FAILING") == 1
+
+
+def test_given_a_fresh_deployment_when_the_watchdog_first_passes_then_earlier_ticks_are_not_late(
+    run_log, clock
+):
+    clock.set(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
+
+    report = watch(CATALOG, run_log, RecordingAlerts(), clock.now())
+
+    assert {name: entry["health"] for name, entry in report.items()} == {job.name: "NEW" for job in CATALOG}
+    assert run_log.get_state("sequences").tracking_since == clock.now()
+    clock.advance(timedelta(minutes=26))
+    assert watch(CATALOG, run_log, RecordingAlerts(), clock.now())["sequences"]["health"] == "LATE"
+    assert run_log.get_state("sequences").tracking_since == datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
