@@ -23,6 +23,9 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nodejs >/dev/null; \
 	fi
 
+# By default every job runs once at start, so the portal shows real runs at once.
+DEV_ARGS ?= --fire-now
+
 dev: install
 	$(BIN)/python -m local $(DEV_ARGS)
 
