@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from functools import partial
 
-from functions.automations.delivery import SendOutcome, compose
+from functions.automations.delivery import compose
 from functions.automations.items import (
     DEFAULT_TIMEZONE,
     MissingRecordError,
+    Sends,
     act_on,
     due_records,
     local_time,
-    send,
 )
 from functions.clock import isoformat
 from functions.data import platform_store
@@ -56,15 +56,10 @@ def _remind(item: ItemScope, *, run: RunContext, follow_up: FollowUpModel, owner
         "portal": get_settings().portal_origin,
     }
     email = compose((owner.email,), SUBJECT, BODY, values)
-    outcome = send(run, f"follow-up:{follow_up.id}:{isoformat(follow_up.due_time)}", email)
-    if outcome is SendOutcome.IN_FLIGHT:
-        item.skip("another run is sending this reminder")
+    sends = Sends(run)
+    sends.send(f"follow-up:{follow_up.id}:{isoformat(follow_up.due_time)}", email)
+    if not sends.settle(item, "reminder", "follow-up", "reminders_sent"):
         return
-    if outcome is SendOutcome.SENT:
-        item.count("reminders_sent")
-        item.count("emails_sent")
-    else:
-        item.skip("this reminder was sent before; the follow-up is brought up to date")
     platform_store.update(
         follow_up,
         [

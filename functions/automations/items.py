@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from functions.automations.delivery import AttemptsExhaustedError, Delivery, Email, SendOutcome
+from functions.automations.delivery import AttemptsExhaustedError, Delivery, DeliveryError, Email, SendOutcome
 from functions.catalog import JobDefinition
 from functions.clock import isoformat, parse_iso
 from functions.data import platform_store
@@ -72,6 +72,53 @@ def max_attempts(job: JobDefinition) -> int:
 def send(run: RunContext, key: str, email: Email) -> SendOutcome:
     # A claim's lease is the job's whole timeout: past it, the invocation that took the claim is gone.
     return DELIVERY.send_once(key, email, run, run.job.timeout, max_attempts(run.job))
+
+
+class Sends:
+    """One item's emails, settled together.
+
+    A recipient's failure fails the item once every recipient was tried (the others' claims stay sent, so a
+    retry does not repeat them); a send another run holds leaves the record alone; an item whose emails all
+    went out before (a re-run after a crash) is only brought up to date.
+    """
+
+    def __init__(self, run: RunContext) -> None:
+        self._run = run
+        self.sent = 0
+        self.in_flight = False
+        self.problems: list[str] = []
+
+    def send(self, key: str, email: Email, recipient: str | None = None) -> None:
+        """Sends once; with `recipient`, a delivery error is kept against it instead of raised."""
+        try:
+            outcome = send(self._run, key, email)
+        except DeliveryError as error:
+            if recipient is None:
+                raise
+            self.problems.append(f"{recipient}: {type(error).__name__}: {error}")
+            return
+        self.sent += outcome is SendOutcome.SENT
+        self.in_flight = self.in_flight or outcome is SendOutcome.IN_FLIGHT
+
+    def settle(self, item: ItemScope, what: str, record: str, counter: str | None) -> bool:
+        """Counts what went out; True when the record should now move on.
+
+        `counter` is counted once when any email of the item went out; without one, the item's own work
+        (a built report) is what counts, and finding its emails already sent is no reason to skip it.
+        """
+        item.count("emails_sent", self.sent)
+        if self.problems:
+            raise DeliveryError("; ".join(self.problems))
+        if self.in_flight:
+            item.skip(f"another run is sending this {what}")
+            return False
+        if counter is None:
+            return True
+        if self.sent:
+            item.count(counter)
+        else:
+            item.skip(f"this {what} was sent before; the {record} is brought up to date")
+        return True
 
 
 def act_on(

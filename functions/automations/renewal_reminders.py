@@ -12,8 +12,8 @@ from contextlib import suppress
 from datetime import date, datetime
 from functools import partial
 
-from functions.automations.delivery import DeliveryError, Email, SendOutcome, compose
-from functions.automations.items import act_on, due_records, in_days, send, unreadable
+from functions.automations.delivery import Email, compose
+from functions.automations.items import Sends, act_on, due_records, in_days, unreadable
 from functions.automations.renewal_schedule import due_offsets, local_date, next_reminder, renewal_day
 from functions.data import platform_store
 from functions.data.platform import ReminderAttribute, ReminderOutcome, SubscriptionModel, UserModel
@@ -99,32 +99,14 @@ def _remind(
 ) -> None:
     offset = due[0]
     days_left = (renewal_day(subscription) - today).days
-    problems: list[str] = []
-    sent = 0
-    in_flight = False
+    sends = Sends(run)
     for role, email in _emails(subscription, owner, days_left).items():
         if email is None:
-            problems.append(f"{role}: user '{subscription.owner_id}' not found")
+            sends.problems.append(f"{role}: user '{subscription.owner_id}' not found")
             continue
-        key = f"renewal:{subscription.id}:{subscription.renewal_date}:{offset}:{role}"
-        try:
-            outcome = send(run, key, email)
-        except DeliveryError as error:
-            problems.append(f"{role}: {type(error).__name__}: {error}")
-            continue
-        sent += outcome is SendOutcome.SENT
-        in_flight = in_flight or outcome is SendOutcome.IN_FLIGHT
-    item.count("emails_sent", sent)
-    if problems:
-        # The recipient that did get it is not sent it again: its claim is marked sent.
-        raise DeliveryError("; ".join(problems))
-    if in_flight:
-        item.skip("another run is sending this reminder")
+        sends.send(f"renewal:{subscription.id}:{subscription.renewal_date}:{offset}:{role}", email, role)
+    if not sends.settle(item, "reminder", "subscription", "reminders_sent"):
         return
-    if sent:
-        item.count("reminders_sent")
-    else:
-        item.skip("this reminder was sent before; the subscription is brought up to date")
     _reschedule(subscription, _handled(subscription, due, ReminderOutcome.SENT, run.now()), run.now())
 
 

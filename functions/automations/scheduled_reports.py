@@ -11,8 +11,8 @@ from __future__ import annotations
 from functools import cache, partial
 
 from functions.automations.cadence import Cadence, Period
-from functions.automations.delivery import DeliveryError, SendOutcome, compose
-from functions.automations.items import act_on, due_records, local_time, send, unreadable
+from functions.automations.delivery import compose
+from functions.automations.items import Sends, act_on, due_records, local_time, unreadable
 from functions.automations.report_render import to_csv, to_html
 from functions.automations.report_storage import LINK_LIFETIME, ReportStorage, StoredReport
 from functions.automations.reports import ReportRequest, build
@@ -64,22 +64,11 @@ def _deliver(item: ItemScope, *, run: RunContext, report: ReportModel, period: P
     table = build(request, _run_log())
     stored = STORAGE.store(report.id, period.label, report.report_type, to_csv(table), to_html(table))
     item.count("reports_built")
-    problems: list[str] = []
-    in_flight = False
+    sends = Sends(run)
     for recipient in report.recipients:
         email = compose((recipient,), SUBJECT, BODY, _values(report, period, stored, run))
-        try:
-            outcome = send(run, f"report:{report.id}:{period.label}:{recipient}", email)
-        except DeliveryError as error:
-            problems.append(f"{recipient}: {type(error).__name__}: {error}")
-            continue
-        if outcome is SendOutcome.SENT:
-            item.count("emails_sent")
-        in_flight = in_flight or outcome is SendOutcome.IN_FLIGHT
-    if problems:
-        raise DeliveryError("; ".join(problems))
-    if in_flight:
-        item.skip("another run is sending this report")
+        sends.send(f"report:{report.id}:{period.label}:{recipient}", email, recipient)
+    if not sends.settle(item, "report", "report", counter=None):
         return
     next_due = Cadence.of(report).next_due_after(run.now())
     platform_store.update(

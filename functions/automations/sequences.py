@@ -15,8 +15,8 @@ from functools import partial
 
 from pynamodb.expressions.update import Action
 
-from functions.automations.delivery import DeliveryRejected, SendOutcome, compose
-from functions.automations.items import act_on, due_records, send
+from functions.automations.delivery import DeliveryRejected, compose
+from functions.automations.items import Sends, act_on, due_records
 from functions.data import platform_store
 from functions.data.platform import (
     ContactModel,
@@ -118,22 +118,17 @@ def _send_step(
         contact_values(contact, owner),
         reply_to=(owner.email,) if owner else (),
     )
+    sends = Sends(run)
     try:
-        outcome = send(run, f"sequence-step:{enrollment.id}:{step}", email)
+        sends.send(f"sequence-step:{enrollment.id}:{step}", email)
     except DeliveryRejected as rejected:
         if contact.email in rejected.addresses:
             platform_store.force_update(
                 contact, [ContactModel.bounced.set(True), ContactModel.bounce_reason.set(str(rejected)[:500])]
             )
         raise
-    if outcome is SendOutcome.IN_FLIGHT:
-        item.skip("another run is sending this step")
+    if not sends.settle(item, "step", "enrollment", "steps_sent"):
         return
-    if outcome is SendOutcome.SENT:
-        item.count("steps_sent")
-        item.count("emails_sent")
-    else:
-        item.skip("this step was sent before; the enrollment is brought up to date")
     _advance(run, item, enrollment, sequence)
 
 
