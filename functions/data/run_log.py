@@ -326,14 +326,6 @@ class RunLog:
             raise StorageError(f"queueing a run of '{job}' failed: {error.cause_response_code}") from error
         return run
 
-    def find_idempotent_run(self, caller_sub: str, job: str, key: str) -> RunModel | None:
-        with storage_errors("reading an idempotency key"):
-            try:
-                claim = IdempotencyModel.get(idempotency_key(caller_sub, job, key), consistent_read=True)
-            except IdempotencyModel.DoesNotExist:
-                return None
-        return self.get_run(claim.run_id)
-
     def take_over_queued(self, run_id: str, now: datetime, deadline: datetime, logs: LogLocation) -> RunModel:
         """The job's invocation adopts the run the API queued; a redelivered invocation finds it taken."""
         run = self.get_run(run_id)

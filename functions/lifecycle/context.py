@@ -9,7 +9,7 @@ from datetime import datetime
 from functions.catalog import JobDefinition
 from functions.clock import Clock
 from functions.data.run_log import MAX_ITEM_ERRORS, Outcome, RunError
-from functions.data.vocabulary import RunStatus
+from functions.data.vocabulary import COUNT_NAMES, RunStatus
 from functions.observability import logger
 
 
@@ -46,7 +46,7 @@ class RunContext:
         self.job = job
         self.scheduled_for = scheduled_for
         self._clock = clock
-        self.counts: dict[str, int] = {"processed": 0, "succeeded": 0, "failed": 0, "skipped": 0}
+        self.counts: dict[str, int] = dict.fromkeys(COUNT_NAMES, 0)
         self.counts.update({name: int(value) for name, value in (counts or {}).items()})
         self.item_errors: list[dict[str, str]] = list(item_errors or [])
 
