@@ -1,6 +1,7 @@
 # Every target installs what it needs first, so a fresh clone needs only `make dev` or `make test`.
 SHELL := /bin/bash
-PYTHON ?= python3
+# The functions run on Lambda's python3.13, so the tests run on the same version (pyenv carries it here).
+PYTHON ?= $(firstword $(shell command -v python3.13) $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) python3.13)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
