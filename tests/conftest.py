@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -40,7 +41,8 @@ class FakeLambdaContext:
     clock: ManualClock
     deadline: datetime
     function_name: str = "devsphere-automation-sequences"
-    aws_request_id: str = "req-1"
+    # Lambda gives every invocation its own request id; the failure recorder and adoption rely on it.
+    aws_request_id: str = field(default_factory=lambda: f"req-{uuid.uuid4().hex[:12]}")
     log_group_name: str = "/aws/lambda/devsphere-automation-sequences"
     log_stream_name: str = "2026/11/28/[$LATEST]abc"
     memory_limit_in_mb: int = 512

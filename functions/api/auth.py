@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
-from functions.data.run_log import Caller
+from functions.data.run_types import Caller
 
 ALLOWED_GROUPS = frozenset({"admin", "ceo"})
 """Cognito groups that may read status and logs, run a job now, and pause or resume it."""

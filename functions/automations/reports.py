@@ -14,7 +14,8 @@ from functions.catalog import JOB_NAMES
 from functions.data import platform_store
 from functions.data.models import RunModel
 from functions.data.platform import DealModel, ListKey, ReportType, SubscriptionModel, UserModel
-from functions.data.run_log import RunLog, RunQuery
+from functions.data.run_log import RunLog
+from functions.data.run_types import RunQuery
 from functions.data.vocabulary import RunStatus
 
 RENEWAL_WINDOWS = (30, 60, 90)

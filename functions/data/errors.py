@@ -28,6 +28,15 @@ class JobBusyError(DataError):
         self.blocking_run_id = blocking_run_id
 
 
+class JobPausedError(DataError):
+    """The job is paused in its state: a schedule tick that arrives anyway runs nothing."""
+
+    def __init__(self, job: str, paused_by: str | None, reason: str | None) -> None:
+        by = f" by {paused_by}" if paused_by else ""
+        super().__init__(f"job '{job}' is paused{by}" + (f": {reason}" if reason else ""))
+        self.job = job
+
+
 class DuplicateTickError(DataError):
     """The schedule tick was already recorded: a redelivery, which must not start a second run."""
 
@@ -44,17 +53,62 @@ class StorageError(DataError):
     """DynamoDB refused or failed a request for a reason the caller cannot fix."""
 
 
+class TransientStorageError(StorageError):
+    """DynamoDB did not decide (throttled, 5xx, a conflicting transaction, a timeout): the same write may work
+    later. Never read as "the condition failed": the caller retries or fails loudly."""
+
+
 class ScheduleError(DataError):
     """EventBridge Scheduler refused or failed a request (other than a missing schedule)."""
 
 
+# Codes (of a whole request, or of one transaction item) that say "not decided, try again".
+TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ProvisionedThroughputExceeded",
+        "ThrottlingException",
+        "ThrottlingError",
+        "Throttling",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "TransactionConflict",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+        "LimitExceededException",
+    }
+)
+
+
 @contextmanager
 def storage_errors(action: str) -> Iterator[None]:
-    """Turns any pynamodb failure inside the block into a StorageError naming what was being done."""
+    """Turns any pynamodb failure inside the block into a StorageError naming what was being done: a
+    TransientStorageError when DynamoDB did not decide, so nobody mistakes a throttle for a refusal."""
     try:
         yield
     except PynamoDBException as error:
-        raise StorageError(f"{action} failed: {error.cause_response_code or type(error).__name__}") from error
+        raise storage_error(action, error) from error
+
+
+def storage_error(action: str, error: PynamoDBException) -> StorageError:
+    code = error.cause_response_code
+    kind = TransientStorageError if is_transient(error) else StorageError
+    return kind(f"{action} failed: {code or type(error.cause or error).__name__}")
+
+
+def is_transient(error: PynamoDBException) -> bool:
+    """No answer at all (a connection error or timeout has no code) is as undecided as a throttle."""
+    code = error.cause_response_code
+    if code is None:
+        return True
+    if code in TRANSIENT_CODES:
+        return True
+    if code == "TransactionCanceledException":
+        reasons = [r.code for r in getattr(error, "cancellation_reasons", None) or [] if r is not None]
+        return "ConditionalCheckFailed" not in reasons and any(r in TRANSIENT_CODES for r in reasons)
+    return False
 
 
 def is_condition_failure(error: PynamoDBException) -> bool:

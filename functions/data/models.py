@@ -47,6 +47,21 @@ class ItemErrorAttribute(MapAttribute[str, Any]):
     reason = UnicodeAttribute()
 
 
+class UnconfirmedAttribute(MapAttribute[str, Any]):
+    claim = UnicodeAttribute()
+    item = UnicodeAttribute()
+    reason = UnicodeAttribute()
+
+
+class ReleaseAttribute(MapAttribute[str, Any]):
+    """An admin's decision to let unconfirmed emails be sent again: who, when, why, which."""
+
+    by = CallerAttribute()
+    at = UTCDateTimeAttribute()
+    reason = UnicodeAttribute()
+    claims = ListAttribute(of=UnicodeAttribute, default=list)
+
+
 class LogsAttribute(MapAttribute[str, Any]):
     log_group = UnicodeAttribute(null=True)
     log_stream = UnicodeAttribute(null=True)
@@ -110,10 +125,13 @@ class RunModel(Model):
     caller = CallerAttribute(null=True)
     reason = UnicodeAttribute(null=True)
     blocked_by = UnicodeAttribute(null=True)
+    skip_reason = UnicodeAttribute(null=True)
 
     counts = MapAttribute[str, Any](default=dict)
     error = ErrorAttribute(null=True)
     item_errors = ListAttribute(of=ItemErrorAttribute, default=list)
+    unconfirmed = ListAttribute(of=UnconfirmedAttribute, default=list)
+    releases = ListAttribute(of=ReleaseAttribute, default=list)
     logs = LogsAttribute(null=True)
 
     cursor = UnicodeAttribute(null=True)
@@ -131,6 +149,14 @@ class RunModel(Model):
 
     def item_error_values(self) -> list[dict[str, str]]:
         return [{"key": error.key, "reason": error.reason} for error in self.item_errors or []]
+
+    def unconfirmed_values(self) -> list[dict[str, str]]:
+        return [{"claim": u.claim, "item": u.item, "reason": u.reason} for u in self.unconfirmed or []]
+
+    @property
+    def request_id(self) -> str | None:
+        """The invocation now carrying the run (each continuation records its own)."""
+        return self.logs.request_id if self.logs is not None else None
 
 
 class _StateTable:
@@ -167,6 +193,9 @@ class JobStateModel(Model):
     last_success_at = UTCDateTimeAttribute(null=True)
     last_failure_run_id = UnicodeAttribute(null=True)
     last_failure_at = UTCDateTimeAttribute(null=True)
+    # The last run that needs reading: FAILED, TIMED_OUT or PARTIAL.
+    last_problem_run_id = UnicodeAttribute(null=True)
+    last_problem_at = UTCDateTimeAttribute(null=True)
     consecutive_failures = NumberAttribute(default=0)
 
     alert_incident = UnicodeAttribute(null=True)

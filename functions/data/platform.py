@@ -290,3 +290,6 @@ class SendClaimModel(PlatformItem, discriminator="send_claim"):
     sent_at = UTCDateTimeAttribute(null=True)
     message_id = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
+    released_by = UnicodeAttribute(null=True)
+    released_at = UTCDateTimeAttribute(null=True)
+    released_reason = UnicodeAttribute(null=True)

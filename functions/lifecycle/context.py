@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
 from functions.catalog import JobDefinition
 from functions.clock import Clock
-from functions.data.run_log import MAX_ITEM_ERRORS, Outcome, RunError
+from functions.data.run_types import MAX_ITEM_ERRORS, Outcome, RunError, Unconfirmed
 from functions.data.vocabulary import COUNT_NAMES, RunStatus
 from functions.observability import logger
 
@@ -41,6 +41,7 @@ class RunContext:
         scheduled_for: datetime | None,
         counts: dict[str, int] | None = None,
         item_errors: list[dict[str, str]] | None = None,
+        unconfirmed: list[dict[str, str]] | None = None,
     ) -> None:
         self.run_id = run_id
         self.job = job
@@ -49,6 +50,10 @@ class RunContext:
         self.counts: dict[str, int] = dict.fromkeys(COUNT_NAMES, 0)
         self.counts.update({name: int(value) for name, value in (counts or {}).items()})
         self.item_errors: list[dict[str, str]] = list(item_errors or [])
+        self.unconfirmed: list[Unconfirmed] = [Unconfirmed(**u) for u in unconfirmed or []]
+        # Called after every item, outside the item's own error handling, so the runner can save progress
+        # (and learn that the run was superseded) while a long page is still being worked.
+        self.after_item: Callable[[], None] | None = None
 
     def now(self) -> datetime:
         return self._clock.now()
@@ -71,6 +76,14 @@ class RunContext:
             self._record_item_error(key, scope.reason or "failed")
         elif scope.outcome == "skipped":
             logger.info("item skipped", extra={"item": key, "reason": scope.reason})
+        if self.after_item is not None:
+            self.after_item()
+
+    def note_unconfirmed(self, claim: str, item: str, reason: str) -> None:
+        """An email that may have gone out: listed on the run, never resent until an admin releases it."""
+        self.count("unconfirmed")
+        if all(existing.claim != claim for existing in self.unconfirmed):
+            self.unconfirmed.append(Unconfirmed(claim=claim, item=item, reason=reason[:500]))
 
     def _record_item_error(self, key: str, reason: str) -> None:
         if len(self.item_errors) < MAX_ITEM_ERRORS:
@@ -79,13 +92,17 @@ class RunContext:
     def outcome(self) -> Outcome:
         failed, succeeded = self.counts["failed"], self.counts["succeeded"]
         if failed == 0:
-            return Outcome(RunStatus.SUCCEEDED, dict(self.counts), self.item_errors)
+            return Outcome(
+                RunStatus.SUCCEEDED, dict(self.counts), self.item_errors, unconfirmed=self.unconfirmed
+            )
         if succeeded > 0:
-            return Outcome(RunStatus.PARTIAL, dict(self.counts), self.item_errors)
+            return Outcome(
+                RunStatus.PARTIAL, dict(self.counts), self.item_errors, unconfirmed=self.unconfirmed
+            )
         first = self.item_errors[0] if self.item_errors else {"key": "?", "reason": "?"}
         error = RunError(
             type="AllItemsFailed",
             message=f"all {failed} items failed; first: {first['key']}: {first['reason']}",
             where="items",
         )
-        return Outcome(RunStatus.FAILED, dict(self.counts), self.item_errors, error)
+        return Outcome(RunStatus.FAILED, dict(self.counts), self.item_errors, error, self.unconfirmed)

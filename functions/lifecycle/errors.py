@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import traceback
 
-from functions.data.run_log import RunError
+from functions.data.run_types import RunError
 
 MAX_MESSAGE = 2000
 MAX_STACK = 6000

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from functions.data.errors import DuplicateTickError, StaleRunError
 from functions.data.models import RunModel
-from functions.data.run_log import LogLocation, Outcome, RunError, RunLog
+from functions.data.run_log import Fence, RunLog
+from functions.data.run_types import LogLocation, Outcome, RunError, Unconfirmed
 from functions.data.vocabulary import RunStatus
 from functions.ids import new_run_id
-from functions.lifecycle.events import InvalidEventError, ScheduledInvocation, parse_invocation
+from functions.lifecycle.events import (
+    ContinuationInvocation,
+    InvalidEventError,
+    ScheduledInvocation,
+    parse_invocation,
+)
 from functions.lifecycle.log_links import function_log_group, log_location
 
 _TIMEOUT_TYPES = {"Sandbox.Timedout", "TimeoutError"}
@@ -57,41 +63,104 @@ def _error_of(response: Any, condition: str, where: str) -> tuple[RunStatus, Run
     return status, RunError(type=error_type, message=message or error_type, stack=stack, where=where)
 
 
-def record_destination_failure(record: dict[str, Any], run_log: RunLog, now: datetime) -> RunModel | None:
-    """Marks the run the failed invocation belonged to; returns None when there is nothing to mark."""
+# How often a failed invocation that never started its work is invoked again before its run is closed.
+MAX_REDRIVES = 2
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the recorder did with one destination record."""
+
+    action: str  # marked | redriven | crashed-tick | not-this-run | already-closed | unreadable
+    run: RunModel | None = None
+    reason: str = ""
+
+
+class Redrive(Protocol):
+    def __call__(self, function: str, payload: dict[str, Any]) -> None: ...
+
+
+def record_destination_failure(
+    record: dict[str, Any], run_log: RunLog, now: datetime, redrive: Redrive
+) -> Decision:
+    """Acts only on the run the failed invocation carried, decided by conditions, never by a guess:
+
+    - the invocation never started its work (no tick claim, a manual run still QUEUED, a continuation whose
+      segment was never taken): it is invoked again, at most MAX_REDRIVES times, so a transient fault before
+      the work began does not cost the tick; after that its run is recorded FAILED;
+    - it carried the run (the run names its request id): the run is closed FAILED or TIMED_OUT;
+    - otherwise it was a duplicate delivery, and the run doing the real work is left alone.
+
+    Storage faults are raised: Lambda retries the recorder, then its dead-letter queue keeps the record.
+    """
+    payload = record.get("requestPayload")
     try:
-        invocation = parse_invocation(record.get("requestPayload"))
-    except InvalidEventError:
-        return None
+        invocation = parse_invocation(payload)
+    except InvalidEventError as invalid:
+        return Decision("unreadable", reason=str(invalid))
     failure = classify(record)
+    redrives = int(payload.get("redrive") or 0) if isinstance(payload, dict) else 0
     if isinstance(invocation, ScheduledInvocation):
         run_id = run_log.find_tick_run(invocation.job, invocation.tick_key)
         if run_id is None:
-            # The function died before it recorded anything (an import error, say): the tick still gets a run.
+            if redrives < MAX_REDRIVES:
+                return _redrive(redrive, failure, payload, redrives)
             return _record_crashed_tick(invocation, failure, run_log, now)
+        run = run_log.get_run(run_id)
+        never_started = False
     else:
-        run_id = invocation.run_id
-    run = run_log.get_run(run_id)
-    outcome = Outcome(
-        failure.status,
-        run.count_values(),
-        run.item_error_values(),
-        failure.error,
-    )
+        run = run_log.get_run(invocation.run_id)
+        if isinstance(invocation, ContinuationInvocation):
+            never_started = (
+                run.status == RunStatus.RUNNING.value and int(run.segment) == invocation.segment - 1
+            )
+        else:
+            never_started = run.status == RunStatus.QUEUED.value
+        if never_started and redrives < MAX_REDRIVES:
+            return _redrive(redrive, failure, payload, redrives)
+    if not RunStatus(run.status).in_flight:
+        return Decision("already-closed", run)
+    if never_started:
+        fence = Fence.queued() if run.status == RunStatus.QUEUED.value else Fence.segment(int(run.segment))
+        error = RunError(
+            "NeverStarted",
+            f"the invocation meant to {'start' if run.status == RunStatus.QUEUED.value else 'continue'} "
+            f"the run failed {redrives + 1} times: {failure.error.type}: {failure.error.message}",
+            failure.error.stack,
+            failure.error.where,
+        )
+        status = RunStatus.FAILED
+    elif run.status == RunStatus.RUNNING.value and run.request_id != failure.request_id:
+        return Decision(
+            "not-this-run", run, f"the failed request {failure.request_id} does not carry the run"
+        )
+    else:
+        fence = Fence.invocation(failure.request_id or "")
+        status, error = failure.status, failure.error
+    outcome = Outcome(status, run.count_values(), run.item_error_values(), error, _unconfirmed(run))
     try:
-        return run_log.finish(run_id, outcome, now, expected=[RunStatus.QUEUED, RunStatus.RUNNING])
-    except StaleRunError:
-        return None
+        return Decision("marked", run_log.finish(run.run_id, outcome, now, fence))
+    except StaleRunError as closed:
+        return Decision("already-closed", run, str(closed))
+
+
+def _unconfirmed(run: RunModel) -> list[Unconfirmed]:
+    return [Unconfirmed(**values) for values in run.unconfirmed_values()]
+
+
+def _redrive(redrive: Redrive, failure: DestinationFailure, payload: Any, redrives: int) -> Decision:
+    redrive(failure.function_arn, {**payload, "redrive": redrives + 1})
+    return Decision("redriven", reason=f"attempt {redrives + 2} after {failure.error.type}")
 
 
 def _record_crashed_tick(
     tick: ScheduledInvocation, failure: DestinationFailure, run_log: RunLog, now: datetime
-) -> RunModel | None:
+) -> Decision:
     run_id = new_run_id(now)
     try:
-        run_log.record_crashed_tick(
+        run = run_log.record_crashed_tick(
             tick.job, run_id, tick.scheduled_for, tick.tick_key, now, failure.error, failure.logs(run_id)
         )
-    except DuplicateTickError:
-        return None
-    return run_log.get_run(run_id)
+    except DuplicateTickError as duplicate:
+        return Decision("already-closed", reason=str(duplicate))
+    return Decision("crashed-tick", run)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from functions.data.run_log import LogLocation
+from functions.data.run_types import LogLocation
 from functions.settings import get_settings
 
 

@@ -9,7 +9,8 @@ from functions.catalog import JobDefinition
 from functions.clock import Clock
 from functions.data.errors import StaleRunError
 from functions.data.models import RunModel
-from functions.data.run_log import Caller, Outcome, RunError, RunLog
+from functions.data.run_log import Fence, RunLog
+from functions.data.run_types import Caller, Outcome, RunError
 from functions.data.schedules import Schedules
 from functions.data.vocabulary import COUNT_NAMES, RunStatus
 from functions.ids import new_run_id
@@ -68,7 +69,7 @@ def _fail_unstarted(run_id: str, reason: str, run_log: RunLog, clock: Clock) -> 
         error=RunError(type="InvokeFailed", message=reason, where="invoke"),
     )
     try:
-        failed = run_log.finish(run_id, outcome, clock.now(), expected=[RunStatus.QUEUED])
+        failed = run_log.finish(run_id, outcome, clock.now(), Fence.queued())
     except StaleRunError:
         # The function took the run over: the invocation got through although the call reported an error.
         return run_log.get_run(run_id)
@@ -85,10 +86,14 @@ def set_paused(
     schedules: Schedules,
     clock: Clock,
 ) -> None:
-    """Disables or enables the job's schedule, then records who did it and why.
+    """Pauses or resumes the job, recording who did it and why.
 
-    The schedule changes first because it is what fires the job; both steps are idempotent, so if
-    recording fails the caller repeats the request. Manual runs are not affected by a pause.
+    The pause lives in the job's state, which the runner reads on every tick: a tick of a paused job is
+    recorded SKIPPED whatever its schedule says (a deploy may re-enable a schedule). The schedule is switched
+    first, so a missing schedule refuses the request before anything is recorded, and a paused job is not
+    even invoked. If recording then fails, the state still decides (a resumed schedule's ticks are skipped
+    as paused until the caller repeats the request; both steps are idempotent). Manual runs are not
+    affected by a pause.
     """
     settings = get_settings()
     schedules.set_enabled(settings.schedule_name(job.name), settings.schedule_group, enabled=not paused)

@@ -10,9 +10,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from functions.catalog import JobDefinition, get_job
 from functions.clock import SYSTEM_CLOCK, Clock
-from functions.data.errors import DuplicateTickError, JobBusyError, StaleRunError
+from functions.data.errors import (
+    DuplicateTickError,
+    JobBusyError,
+    JobPausedError,
+    StaleRunError,
+    TransientStorageError,
+)
 from functions.data.models import RunModel
-from functions.data.run_log import LogLocation, Outcome, RunError, RunLog
+from functions.data.run_log import Fence, RunLog
+from functions.data.run_types import LogLocation, Outcome, RunError
 from functions.data.vocabulary import RunStatus
 from functions.ids import new_run_id
 from functions.lifecycle.context import RunContext
@@ -31,6 +38,9 @@ from functions.settings import get_settings
 
 # Time allowed for an async continuation to be picked up before its lease lapses.
 CONTINUATION_PICKUP = timedelta(minutes=5)
+# The most work a run that dies can leave out of its record (documented in docs/reliability.md).
+CHECKPOINT_ITEMS = 25
+CHECKPOINT_INTERVAL = timedelta(seconds=10)
 
 
 class LambdaContext(Protocol):
@@ -89,6 +99,8 @@ class JobRunner:
         return self._invoker
 
     def handle(self, event: Any, context: LambdaContext) -> dict[str, Any]:
+        """Runs one invocation. A storage fault that outlasts its retries is raised, not reported: the
+        invocation fails and the failure recorder re-drives or closes the run (see docs/reliability.md)."""
         try:
             invocation = parse_invocation(event)
         except InvalidEventError as error:
@@ -103,21 +115,18 @@ class JobRunner:
         metrics.add_dimension("job", self.job.name)
         if isinstance(invocation, ScheduledInvocation):
             return self._start_tick(invocation, context, now, deadline)
+        logs = context_log_location(context, invocation.run_id)
         try:
             if isinstance(invocation, ManualInvocation):
-                run = self.run_log.take_over_queued(
-                    invocation.run_id, now, deadline, context_log_location(context, invocation.run_id)
-                )
+                run = self.run_log.take_over_queued(invocation.run_id, now, deadline, logs)
             else:
-                run = self.run_log.resume_segment(
-                    invocation.run_id,
-                    invocation.segment,
-                    deadline,
-                    context_log_location(context, invocation.run_id),
-                )
+                run = self.run_log.resume_segment(invocation.run_id, invocation.segment, deadline, logs)
         except StaleRunError as error:
-            logger.warning("duplicate or stale invocation ignored", extra={"reason": str(error)})
-            return {"outcome": "ignored", "run_id": invocation.run_id, "reason": str(error)}
+            # Decided by a condition: another invocation carries this run, or it was closed already.
+            logger.warning(
+                "duplicate delivery: the run is not this invocation's", extra={"reason": str(error)}
+            )
+            return {"outcome": "duplicate", "run_id": invocation.run_id, "reason": str(error)}
         bind_run(run.run_id, self.job.name)
         return self._execute(run, context)
 
@@ -134,51 +143,102 @@ class JobRunner:
         except DuplicateTickError as error:
             logger.info("tick already handled", extra={"tick": tick.tick_key, "by_run": error.run_id})
             return {"outcome": "duplicate", "run_id": error.run_id}
+        except JobPausedError as paused:
+            return self._skip(tick, run_id, now, because=str(paused))
         except JobBusyError as busy:
             blocker = busy.blocking_run_id or "unknown"
-            try:
-                self.run_log.record_skipped(
-                    self.job.name, run_id, tick.scheduled_for, tick.tick_key, now, blocker
-                )
-            except DuplicateTickError as error:
-                return {"outcome": "duplicate", "run_id": error.run_id}
-            logger.warning("tick skipped: another run is in flight", extra={"blocked_by": blocker})
-            metrics.add_metric(name="RunsSkipped", unit=MetricUnit.Count, value=1)
-            return {"outcome": RunStatus.SKIPPED.value, "run_id": run_id, "blocked_by": blocker}
+            return self._skip(
+                tick, run_id, now, because=f"run {blocker} of this job was in flight", blocked_by=blocker
+            )
         return self._execute(run, context)
+
+    def _skip(
+        self,
+        tick: ScheduledInvocation,
+        run_id: str,
+        now: datetime,
+        because: str,
+        blocked_by: str | None = None,
+    ) -> dict[str, Any]:
+        try:
+            self.run_log.record_skipped(
+                self.job.name,
+                run_id,
+                tick.scheduled_for,
+                tick.tick_key,
+                now,
+                blocked_by=blocked_by,
+                because=because,
+            )
+        except DuplicateTickError as error:
+            return {"outcome": "duplicate", "run_id": error.run_id}
+        logger.warning("tick skipped", extra={"because": because, "blocked_by": blocked_by})
+        metrics.add_metric(name="RunsSkipped", unit=MetricUnit.Count, value=1)
+        return {
+            "outcome": RunStatus.SKIPPED.value,
+            "run_id": run_id,
+            "blocked_by": blocked_by,
+            "because": because,
+        }
 
     @tracer.capture_method
     def _execute(self, run: RunModel, context: LambdaContext) -> dict[str, Any]:
         logger.info("run started", extra={"segment": run.segment, "cursor": run.cursor})
-        run_id = run.run_id
         progress = RunContext(
-            run_id, self.job, self.clock, run.scheduled_for, run.count_values(), run.item_error_values()
+            run.run_id,
+            self.job,
+            self.clock,
+            run.scheduled_for,
+            run.count_values(),
+            run.item_error_values(),
+            run.unconfirmed_values(),
         )
-        cursor: str | None = run.cursor
+        checkpoints = Checkpoints(self.run_log, run, progress, self.clock)
+        progress.after_item = checkpoints.after_item
         try:
             while True:
-                cursor = self.work(progress, cursor)
-                if cursor is None:
+                try:
+                    checkpoints.cursor = self.work(progress, checkpoints.cursor)
+                except StaleRunError:
+                    raise
+                except Exception as error:
+                    logger.exception("run failed")
+                    outcome = Outcome(
+                        RunStatus.FAILED,
+                        dict(progress.counts),
+                        progress.item_errors,
+                        describe_exception(error),
+                        progress.unconfirmed,
+                    )
+                    break
+                if checkpoints.cursor is None:
+                    outcome = progress.outcome()
                     break
                 if timedelta(milliseconds=context.get_remaining_time_in_millis()) < self.margin:
-                    return self._continue(run, progress, cursor, context)
-                self.run_log.save_progress(run, progress.counts, progress.item_errors, cursor)
-            outcome = progress.outcome()
-        except StaleRunError:
-            logger.warning("run was finished elsewhere (watchdog or failure recorder); stopping")
-            return {"outcome": "abandoned", "run_id": run_id}
-        except Exception as error:
-            logger.exception("run failed")
-            outcome = Outcome(
-                RunStatus.FAILED, dict(progress.counts), progress.item_errors, describe_exception(error)
+                    return self._continue(run, progress, checkpoints.cursor, context)
+                checkpoints.save()
+            return self._finish(run, outcome)
+        except StaleRunError as superseded:
+            # Decided by a condition: the watchdog or the failure recorder closed this run, or a newer
+            # segment owns it. Its writes are fenced off; what it did is in its items' ledger.
+            logger.error(
+                "run superseded: its progress is no longer recorded",
+                extra={"reason": str(superseded), "counts": progress.counts},
             )
-        return self._finish(run_id, outcome)
+            return {"outcome": "superseded", "run_id": run.run_id, "counts": progress.counts}
 
     def _continue(
         self, run: RunModel, progress: RunContext, cursor: str, context: LambdaContext
     ) -> dict[str, Any]:
         lease = self.clock.now() + self.job.timeout + CONTINUATION_PICKUP
-        self.run_log.save_progress(run, progress.counts, progress.item_errors, cursor, lease_until=lease)
+        self.run_log.save_progress(
+            run,
+            progress.counts,
+            progress.item_errors,
+            cursor,
+            unconfirmed=progress.unconfirmed,
+            lease_until=lease,
+        )
         segment = int(run.segment) + 1
         try:
             self.invoker.invoke_async(
@@ -188,20 +248,17 @@ class JobRunner:
             logger.exception("continuation could not be started")
             failure = RunError(type="ContinuationFailed", message=str(error), where="continuation")
             return self._finish(
-                run.run_id, Outcome(RunStatus.FAILED, progress.counts, progress.item_errors, failure)
+                run,
+                Outcome(
+                    RunStatus.FAILED, progress.counts, progress.item_errors, failure, progress.unconfirmed
+                ),
             )
         logger.info("run continues in a new invocation", extra={"segment": segment, "cursor": cursor})
         metrics.add_metric(name="RunContinuations", unit=MetricUnit.Count, value=1)
         return {"outcome": "continued", "run_id": run.run_id, "segment": segment, "counts": progress.counts}
 
-    def _finish(self, run_id: str, outcome: Outcome) -> dict[str, Any]:
-        try:
-            finished = self.run_log.finish(run_id, outcome, self.clock.now(), expected=[RunStatus.RUNNING])
-        except StaleRunError:
-            logger.warning(
-                "run was already finished elsewhere; outcome not recorded", extra={"outcome": outcome}
-            )
-            return {"outcome": "abandoned", "run_id": run_id}
+    def _finish(self, run: RunModel, outcome: Outcome) -> dict[str, Any]:
+        finished = self.run_log.finish(run.run_id, outcome, self.clock.now(), Fence.segment(int(run.segment)))
         record_run_metrics(outcome.status, outcome.counts, finished.duration_ms)
         logger.info(
             "run finished",
@@ -211,7 +268,43 @@ class JobRunner:
                 "duration_ms": finished.duration_ms,
             },
         )
-        return {"outcome": outcome.status.value, "run_id": run_id, "counts": outcome.counts}
+        return {"outcome": outcome.status.value, "run_id": run.run_id, "counts": outcome.counts}
+
+
+class Checkpoints:
+    """Saves a run's counts often enough that a run that dies shows what it did: after every page, and
+    within a page every CHECKPOINT_ITEMS items or CHECKPOINT_INTERVAL, whichever comes first."""
+
+    def __init__(self, run_log: RunLog, run: RunModel, progress: RunContext, clock: Clock) -> None:
+        self._run_log = run_log
+        self._run = run
+        self._progress = progress
+        self._clock = clock
+        self.cursor: str | None = run.cursor
+        self._items = 0
+        self._saved_at = clock.now()
+
+    def after_item(self) -> None:
+        self._items += 1
+        if self._items >= CHECKPOINT_ITEMS or self._clock.now() - self._saved_at >= CHECKPOINT_INTERVAL:
+            self.save()
+
+    def save(self) -> None:
+        """A checkpoint that stays undecided is logged and left to the next one or to the outcome, which
+        carries the same counts; a fenced one (StaleRunError) stops the run."""
+        try:
+            self._run_log.save_progress(
+                self._run,
+                self._progress.counts,
+                self._progress.item_errors,
+                self.cursor,
+                unconfirmed=self._progress.unconfirmed,
+            )
+        except TransientStorageError:
+            logger.warning("progress not saved this time; the next checkpoint or the outcome carries it")
+            return
+        self._items = 0
+        self._saved_at = self._clock.now()
 
 
 def record_run_metrics(status: RunStatus, counts: dict[str, int], duration_ms: Any) -> None:

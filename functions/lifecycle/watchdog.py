@@ -10,9 +10,10 @@ from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from functions.catalog import JobDefinition
 from functions.clock import isoformat
-from functions.data.errors import NotFoundError, StaleRunError
+from functions.data.errors import StaleRunError, TransientStorageError
 from functions.data.models import JobStateModel
-from functions.data.run_log import Outcome, RunError, RunLog
+from functions.data.run_log import Fence, RunLog
+from functions.data.run_types import Outcome, RunError, Unconfirmed
 from functions.data.vocabulary import Health, RunStatus
 from functions.lifecycle.alerts import AlertSink
 from functions.lifecycle.health import incident_of
@@ -23,32 +24,35 @@ from functions.observability import METRICS_NAMESPACE, SERVICE, logger
 STUCK_GRACE = timedelta(minutes=2)
 
 
-def _mark_stuck(job: JobDefinition, state: JobStateModel, run_log: RunLog, now: datetime) -> str | None:
-    run_id = state.lock_run_id
-    if not run_id or not state.lock_expires_at or now <= state.lock_expires_at + STUCK_GRACE:
-        return None
-    try:
-        run = run_log.get_run(run_id)
-    except NotFoundError:
-        run_log.release_lock(job.name, run_id)
-        return None
-    if run.status == RunStatus.QUEUED.value:
-        status = RunStatus.FAILED
-        error = RunError(
-            "NeverStarted", "the run was queued but its function never picked it up", where="watchdog"
+def _close_overdue(job: JobDefinition, run_log: RunLog, now: datetime) -> list[str]:
+    """Closes every QUEUED or RUNNING run of the job whose deadline passed by more than STUCK_GRACE, lock or
+    no lock: found through the job's status partitions, never a Scan."""
+    closed = []
+    for run in run_log.in_flight_runs(job.name):
+        deadline = run.deadline_at
+        if deadline is None or now <= deadline + STUCK_GRACE:
+            continue
+        if run.status == RunStatus.QUEUED.value:
+            status = RunStatus.FAILED
+            error = RunError(
+                "NeverStarted", "the run was queued but its function never picked it up", where="watchdog"
+            )
+        else:
+            status = RunStatus.TIMED_OUT
+            error = RunError(
+                "TimedOut", f"no outcome was recorded by {isoformat(deadline)}", where="watchdog"
+            )
+        unconfirmed = [Unconfirmed(**values) for values in run.unconfirmed_values()]
+        outcome = Outcome(status, run.count_values(), run.item_error_values(), error, unconfirmed)
+        try:
+            run_log.finish(run.run_id, outcome, now, Fence.overdue(deadline))
+        except StaleRunError:
+            continue  # it finished, or a continuation extended its deadline, since the index was read
+        logger.warning(
+            "stuck run marked", extra={"job": job.name, "run_id": run.run_id, "status": status.value}
         )
-    else:
-        status = RunStatus.TIMED_OUT
-        deadline = isoformat(run.deadline_at) if run.deadline_at else "its deadline"
-        error = RunError("TimedOut", f"no outcome was recorded by {deadline}", where="watchdog")
-    outcome = Outcome(status, run.count_values(), run.item_error_values(), error)
-    try:
-        run_log.finish(run_id, outcome, now, [RunStatus.QUEUED, RunStatus.RUNNING])
-    except StaleRunError:
-        run_log.release_lock(job.name, run_id)
-        return None
-    logger.warning("stuck run marked", extra={"job": job.name, "run_id": run_id, "status": status.value})
-    return run_id
+        closed.append(run.run_id)
+    return closed
 
 
 def _emit_health(job: str, health: Health) -> None:
@@ -72,29 +76,46 @@ def watch(jobs: Sequence[JobDefinition], run_log: RunLog, alerts: AlertSink, now
         for name in untracked:
             run_log.ensure_tracking(name, now)
         states = run_log.get_states(names)
+    undecided: list[str] = []
     for job in jobs:
-        state = states[job.name]
-        marked = _mark_stuck(job, state, run_log, now)
-        if marked:
-            state = run_log.get_state(job.name)
-        health = health_of(job, state, run_log, now)
-        _emit_health(job.name, health)
-        incident = incident_of(health, state)
-        if incident and incident != state.alert_incident:
-            alerts.publish(
-                f"DevSphere Automation: {job.name} is {incident}",
-                {
-                    "job": job.name,
-                    "incident": incident,
-                    "health": health.value,
-                    "last_run_id": state.last_run_id,
-                    "last_run_status": state.last_run_status,
-                    "consecutive_failures": int(state.consecutive_failures or 0),
-                    "at": isoformat(now),
-                },
-            )
-            run_log.set_alert_incident(job.name, incident)
-        elif incident is None and state.alert_incident:
-            run_log.set_alert_incident(job.name, None)
-        report[job.name] = {"health": health.value, "incident": incident, "marked_stuck": marked}
+        try:
+            report[job.name] = _watch_job(job, states[job.name], run_log, alerts, now)
+        except TransientStorageError as error:
+            # One job's fault must not blind the watchdog to the others; the pass still fails loudly below.
+            logger.error("watchdog could not finish a job", extra={"job": job.name, "error": str(error)})
+            undecided.append(job.name)
+    if undecided:
+        raise WatchdogIncompleteError(f"storage faults outlasted their retries for: {', '.join(undecided)}")
     return report
+
+
+class WatchdogIncompleteError(Exception):
+    """Some job could not be checked this pass: the invocation fails so its Errors alarm fires."""
+
+
+def _watch_job(
+    job: JobDefinition, state: JobStateModel, run_log: RunLog, alerts: AlertSink, now: datetime
+) -> dict[str, Any]:
+    marked = _close_overdue(job, run_log, now)
+    if marked:
+        state = run_log.get_state(job.name)
+    health = health_of(job, state, run_log, now)
+    _emit_health(job.name, health)
+    incident = incident_of(health, state)
+    if incident and incident != state.alert_incident:
+        alerts.publish(
+            f"DevSphere Automation: {job.name} is {incident}",
+            {
+                "job": job.name,
+                "incident": incident,
+                "health": health.value,
+                "last_run_id": state.last_run_id,
+                "last_run_status": state.last_run_status,
+                "consecutive_failures": int(state.consecutive_failures or 0),
+                "at": isoformat(now),
+            },
+        )
+        run_log.set_alert_incident(job.name, incident)
+    elif incident is None and state.alert_incident:
+        run_log.set_alert_incident(job.name, None)
+    return {"health": health.value, "incident": incident, "marked_stuck": marked}

@@ -7,6 +7,7 @@ from typing import Any
 from functions.clock import SYSTEM_CLOCK
 from functions.data.run_log import RunLog
 from functions.lifecycle.failures import record_destination_failure
+from functions.lifecycle.invoker import LambdaInvoker
 from functions.observability import bind_run, logger, metrics, tracer
 from functions.settings import get_settings
 
@@ -15,10 +16,22 @@ from functions.settings import get_settings
 @metrics.log_metrics(raise_on_empty_metrics=False)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    run = record_destination_failure(event, RunLog(get_settings().retention_days), SYSTEM_CLOCK.now())
-    if run is None:
-        logger.info("destination record needed no change", extra={"condition": event.get("requestContext")})
-        return {"marked": None}
-    bind_run(run.run_id, run.job)
-    logger.error("run marked from destination record", extra={"status": run.status})
-    return {"marked": run.run_id, "status": run.status}
+    """Raises on a storage fault (and on a failed re-drive), so Lambda retries this record and then keeps
+    it in the recorder's dead-letter queue instead of dropping it."""
+    # A client per record: records are rare, and a re-drive must reach the endpoint configured now.
+    decision = record_destination_failure(
+        event, RunLog(get_settings().retention_days), SYSTEM_CLOCK.now(), LambdaInvoker().invoke_async
+    )
+    run = decision.run
+    if run is not None:
+        bind_run(run.run_id, run.job)
+    log = logger.error if decision.action in ("marked", "crashed-tick") else logger.info
+    log(
+        "destination record handled",
+        extra={"action": decision.action, "reason": decision.reason, "status": run.status if run else None},
+    )
+    return {
+        "action": decision.action,
+        "run_id": run.run_id if run else None,
+        "status": run.status if run else None,
+    }

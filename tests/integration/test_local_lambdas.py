@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from functions.clock import ManualClock, isoformat
 from functions.data.run_log import RunLog
 from functions.lifecycle.context import RunContext
 from functions.lifecycle.events import scheduled_payload
+from functions.lifecycle.failures import MAX_REDRIVES
 from functions.lifecycle.runner import job_handler
 from functions.monitors import failure_recorder
 from local.lambdas import FunctionSpec, LambdaEndpoint, LambdaService, load_handler
@@ -163,15 +165,28 @@ def test_given_an_exception_escaping_a_handler_when_invoked_async_then_the_recor
 
 
 def test_given_a_crashed_scheduled_invocation_when_the_real_recorder_runs_then_the_tick_has_a_failed_run(
-    aws: None, clock: ManualClock, stop_after: list[LambdaService]
+    aws: None, clock: ManualClock, stop_after: list[LambdaService], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    service = _service(clock, {"sequences": _crash, "recorder": failure_recorder.handler})
+    attempts: list[dict[str, Any]] = []
+
+    def crash_counting(event: dict[str, Any], context: Any) -> Any:
+        attempts.append(event)
+        return _crash(event, context)
+
+    service = _service(clock, {"sequences": crash_counting, "recorder": failure_recorder.handler})
     stop_after.append(service)
     service.start()
+    # The recorder re-drives a tick that never started through boto3's Lambda client, as in AWS.
+    endpoint = LambdaEndpoint(0, service)
+    threading.Thread(target=endpoint.serve_forever, daemon=True).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", endpoint.url)
 
     service.invoke_async(SEQUENCES, scheduled_payload("sequences", isoformat(TICK), "exec-1"))
 
-    assert service.wait_idle(timeout=20)
+    assert _wait_for(lambda: len(attempts) == 1 + MAX_REDRIVES and service.wait_idle(timeout=1))
+    endpoint.shutdown()
+    endpoint.server_close()
+    assert [event.get("redrive") for event in attempts] == [None, 1, 2]
     run_log = RunLog(90)
     run_id = run_log.find_tick_run("sequences", isoformat(TICK))
     assert run_id is not None
@@ -181,6 +196,16 @@ def test_given_a_crashed_scheduled_invocation_when_the_real_recorder_runs_then_t
         "RuntimeError",
         "the platform table is missing",
     )
+
+
+def _wait_for(condition: Any, timeout: float = 20) -> bool:
+    """Polls a condition the emulation reaches through its own threads (re-drives go over HTTP)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        threading.Event().wait(0.05)
+    return False
 
 
 def test_given_a_synchronous_invocation_when_the_handler_raises_then_no_destination_is_called(

@@ -17,7 +17,8 @@ from functions.api.routers import documented
 from functions.catalog import CATALOG, get_job
 from functions.clock import Clock, isoformat
 from functions.data.errors import NotFoundError
-from functions.data.run_log import Caller, RunLog
+from functions.data.run_log import RunLog
+from functions.data.run_types import Caller
 from functions.lifecycle.invoker import LambdaInvoker
 from functions.lifecycle.manual import start_manual_run
 from functions.lifecycle.status import collect_status

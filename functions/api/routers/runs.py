@@ -16,7 +16,8 @@ from functions.api.models import KnownJob, RunDetail, RunPage, RunSummary, UtcTi
 from functions.api.routers import documented
 from functions.catalog import JOB_NAMES
 from functions.data.errors import NotFoundError
-from functions.data.run_log import RunLog, RunQuery
+from functions.data.run_log import RunLog
+from functions.data.run_types import RunQuery
 from functions.data.vocabulary import RunStatus, Trigger
 from functions.ids import is_run_id
 from functions.lifecycle.views import run_detail, run_summary

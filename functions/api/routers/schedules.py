@@ -15,7 +15,8 @@ from functions.api.models import JobStatus, PauseRequest, ResumeRequest
 from functions.api.routers import documented
 from functions.catalog import JobDefinition, get_job
 from functions.clock import Clock
-from functions.data.run_log import Caller, RunLog
+from functions.data.run_log import RunLog
+from functions.data.run_types import Caller
 from functions.data.schedules import Schedules
 from functions.lifecycle import manual
 from functions.lifecycle.status import collect_status

@@ -11,7 +11,8 @@ from functions.automations.importer import ImportResult, import_records
 from functions.catalog import get_job
 from functions.clock import ManualClock, isoformat
 from functions.data.models import RunModel
-from functions.data.run_log import Caller, RunLog
+from functions.data.run_log import RunLog
+from functions.data.run_types import Caller
 from functions.ids import new_run_id
 from functions.lifecycle.events import manual_payload, scheduled_payload
 from functions.lifecycle.invoker import LambdaInvoker

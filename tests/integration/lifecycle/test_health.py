@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from functions.catalog import CATALOG, get_job
-from functions.data.run_log import Caller
+from functions.data.run_types import Caller
 from functions.data.vocabulary import Health
 from functions.lifecycle.events import scheduled_payload
 from functions.lifecycle.runner import JobRunner

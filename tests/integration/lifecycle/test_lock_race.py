@@ -12,7 +12,9 @@ import pytest
 from pynamodb.models import Model
 
 from functions.data.errors import JobBusyError
-from functions.data.run_log import LogLocation, RunLog
+from functions.data.run_log import Fence, RunLog
+from functions.data.run_types import LogLocation, Outcome
+from functions.data.vocabulary import RunStatus
 from functions.ids import new_run_id
 
 START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -30,14 +32,12 @@ def _forget_pynamodb_connections() -> None:
 
 @pytest.fixture(scope="module")
 def moto_server() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
     from functions.data.schema import create_tables
+    from tests.support.serial_moto import SerialMotoServer
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+    # Requests are atomic one by one, as in DynamoDB (see SerialMotoServer); the clients still race.
+    server = SerialMotoServer()
+    endpoint = server.start()
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
     _forget_pynamodb_connections()
     try:
@@ -74,4 +74,8 @@ def test_given_concurrent_ticks_when_they_race_then_exactly_one_holds_the_lock(m
     assert len(winners) == 1
     state = RunLog(retention_days=90).get_state("sequences")
     assert state.lock_run_id == winners[0]
-    RunLog(retention_days=90).release_lock("sequences", winners[0])
+    # The winner's outcome frees the lock in the same transaction, ready for the next trial.
+    RunLog(retention_days=90).finish(
+        winners[0], Outcome(RunStatus.SUCCEEDED, {}), START + timedelta(minutes=1), Fence.segment(1)
+    )
+    assert RunLog(retention_days=90).get_state("sequences").lock_run_id is None

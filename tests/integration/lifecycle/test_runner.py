@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from functions.catalog import get_job
-from functions.data.run_log import RunQuery
+from functions.data.run_types import RunQuery
 from functions.data.vocabulary import RunStatus
 from functions.lifecycle.events import continuation_payload, scheduled_payload
 from functions.lifecycle.runner import JobRunner
@@ -145,13 +145,14 @@ def test_given_every_item_failing_when_run_then_failed_not_partial(run_log, cloc
 def test_given_a_run_ends_when_it_finishes_then_the_log_location_names_the_run(
     run_log, clock, lambda_context
 ):
+    context = lambda_context()
     result = JobRunner(get_job("sequences"), lambda run, cursor: None, run_log=run_log, clock=clock).handle(
-        _tick(), lambda_context()
+        _tick(), context
     )
 
     run = run_log.get_run(result["run_id"])
     assert run.logs.log_group == "/aws/lambda/devsphere-automation-sequences"
-    assert run.logs.request_id == "req-1"
+    assert run.logs.request_id == context.aws_request_id
     assert run.run_id in run.logs.link
     assert run.expires_at - run.queued_at == timedelta(days=90)
 
@@ -208,7 +209,7 @@ def test_given_more_work_than_fits_before_the_deadline_when_run_then_it_continue
     assert run.segment == 2
     assert len(_all_runs(run_log)) == 1
     # A duplicate delivery of the continuation does nothing.
-    assert runner.handle(payload, lambda_context())["outcome"] == "ignored"
+    assert runner.handle(payload, lambda_context())["outcome"] == "duplicate"
     assert run_log.get_state("sequences").lock_run_id is None
 
 

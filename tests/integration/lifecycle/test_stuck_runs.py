@@ -6,7 +6,7 @@ import contextlib
 from datetime import timedelta
 
 from functions.catalog import CATALOG, get_job
-from functions.data.run_log import Caller
+from functions.data.run_types import Caller
 from functions.data.vocabulary import RunStatus
 from functions.ids import new_run_id
 from functions.lifecycle.events import manual_payload, scheduled_payload
@@ -29,7 +29,16 @@ class RecordingAlerts:
         self.sent.append((subject, body))
 
 
-def _killed_run(run_log, clock, lambda_context, tick="2026-11-28T09:00:00Z") -> str:
+class RecordingRedrive:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict]] = []
+
+    def __call__(self, function: str, payload: dict) -> None:
+        self.calls.append((function, payload))
+
+
+def _killed_run(run_log, clock, lambda_context, tick="2026-11-28T09:00:00Z") -> tuple[str, str]:
+    """A run whose invocation Lambda killed at its timeout: returns its run id and request id."""
     started = {}
 
     def work(run, cursor):
@@ -38,12 +47,15 @@ def _killed_run(run_log, clock, lambda_context, tick="2026-11-28T09:00:00Z") -> 
         raise LambdaKilled
 
     runner = JobRunner(get_job("sequences"), work, run_log=run_log, clock=clock)
+    context = lambda_context(timeout_seconds=300)
     with contextlib.suppress(LambdaKilled):
-        runner.handle(scheduled_payload("sequences", tick, "e1"), lambda_context(timeout_seconds=300))
-    return started["run_id"]
+        runner.handle(scheduled_payload("sequences", tick, "e1"), context)
+    return started["run_id"], context.aws_request_id
 
 
-def _destination_record(payload: dict, timed_out: bool = True) -> dict:
+def _destination_record(
+    payload: dict, timed_out: bool = True, request_id: str = "e0c8f3b8-7a1b-4d7e-9a1b-2f3c4d5e6f70"
+) -> dict:
     """The shape Lambda sends to an on-failure destination after the async retries are exhausted."""
     response = (
         {
@@ -61,7 +73,7 @@ def _destination_record(payload: dict, timed_out: bool = True) -> dict:
         "version": "1.0",
         "timestamp": "2026-11-28T09:05:01.000Z",
         "requestContext": {
-            "requestId": "e0c8f3b8-7a1b-4d7e-9a1b-2f3c4d5e6f70",
+            "requestId": request_id,
             "functionArn": f"arn:aws:lambda:eu-west-2:123456789012:function:{FUNCTION}:$LATEST",
             "condition": "RetriesExhausted",
             "approximateInvokeCount": 3,
@@ -75,7 +87,7 @@ def _destination_record(payload: dict, timed_out: bool = True) -> dict:
 def test_given_a_run_killed_at_its_deadline_when_the_watchdog_passes_then_it_is_timed_out(
     run_log, clock, lambda_context
 ):
-    run_id = _killed_run(run_log, clock, lambda_context)
+    run_id, _ = _killed_run(run_log, clock, lambda_context)
     assert run_log.get_run(run_id).status == RunStatus.RUNNING
     alerts = RecordingAlerts()
 
@@ -84,8 +96,8 @@ def test_given_a_run_killed_at_its_deadline_when_the_watchdog_passes_then_it_is_
     clock.advance(timedelta(minutes=3))
     report = watch(CATALOG, run_log, alerts, clock.now())
 
-    assert early["sequences"]["marked_stuck"] is None
-    assert report["sequences"]["marked_stuck"] == run_id
+    assert early["sequences"]["marked_stuck"] == []
+    assert report["sequences"]["marked_stuck"] == [run_id]
     run = run_log.get_run(run_id)
     assert run.status == RunStatus.TIMED_OUT
     assert run.error.where == "watchdog"
@@ -97,12 +109,14 @@ def test_given_a_run_killed_at_its_deadline_when_the_watchdog_passes_then_it_is_
 def test_given_a_timeout_destination_record_when_recorded_then_the_run_is_timed_out(
     run_log, clock, lambda_context
 ):
-    run_id = _killed_run(run_log, clock, lambda_context)
-    record = _destination_record(scheduled_payload("sequences", "2026-11-28T09:00:00Z", "e1"))
+    run_id, request_id = _killed_run(run_log, clock, lambda_context)
+    record = _destination_record(
+        scheduled_payload("sequences", "2026-11-28T09:00:00Z", "e1"), request_id=request_id
+    )
 
-    marked = record_destination_failure(record, run_log, clock.now())
+    decision = record_destination_failure(record, run_log, clock.now(), RecordingRedrive())
 
-    assert marked is not None and marked.run_id == run_id
+    assert decision.action == "marked" and decision.run is not None and decision.run.run_id == run_id
     run = run_log.get_run(run_id)
     assert run.status == RunStatus.TIMED_OUT
     assert run.error.type == "Sandbox.Timedout"
@@ -110,31 +124,53 @@ def test_given_a_timeout_destination_record_when_recorded_then_the_run_is_timed_
     assert "RetriesExhausted" in run.error.where
     assert run_log.get_state("sequences").lock_run_id is None
     # The watchdog later finds nothing left to mark, and a second record changes nothing.
-    assert record_destination_failure(record, run_log, clock.now()) is None
+    assert (
+        record_destination_failure(record, run_log, clock.now(), RecordingRedrive()).action
+        == "already-closed"
+    )
 
 
 def test_given_an_old_runtime_timeout_message_when_recorded_then_it_is_still_a_timeout(
     run_log, clock, lambda_context
 ):
-    _killed_run(run_log, clock, lambda_context)
-    record = _destination_record(scheduled_payload("sequences", "2026-11-28T09:00:00Z", "e1"))
+    _, request_id = _killed_run(run_log, clock, lambda_context)
+    record = _destination_record(
+        scheduled_payload("sequences", "2026-11-28T09:00:00Z", "e1"), request_id=request_id
+    )
     record["responsePayload"] = {
         "errorMessage": "2026-11-28T09:05:00Z abc Task timed out after 300.00 seconds"
     }
 
-    marked = record_destination_failure(record, run_log, clock.now())
+    decision = record_destination_failure(record, run_log, clock.now(), RecordingRedrive())
 
-    assert marked is not None and marked.status == RunStatus.TIMED_OUT
+    assert decision.run is not None and decision.run.status == RunStatus.TIMED_OUT
 
 
 def test_given_a_function_that_crashed_before_recording_when_recorded_then_the_tick_gets_a_failed_run(
     run_log, clock
 ):
     payload = scheduled_payload("sequences", "2026-11-28T09:00:00Z", "e1")
+    redrive = RecordingRedrive()
 
-    marked = record_destination_failure(_destination_record(payload, timed_out=False), run_log, clock.now())
+    # It is invoked again first: a fault before the work began must not cost the tick.
+    first = record_destination_failure(
+        _destination_record(payload, timed_out=False), run_log, clock.now(), redrive
+    )
+    assert first.action == "redriven"
+    assert redrive.calls == [
+        (f"arn:aws:lambda:eu-west-2:123456789012:function:{FUNCTION}:$LATEST", {**payload, "redrive": 1})
+    ]
+    assert run_log.find_tick_run("sequences", "2026-11-28T09:00:00Z") is None
 
-    assert marked is not None
+    # Once the re-drives failed too, the tick gets a failed run of its own.
+    last = {**payload, "redrive": 2}
+    decision = record_destination_failure(
+        _destination_record(last, timed_out=False), run_log, clock.now(), redrive
+    )
+    marked = decision.run
+
+    assert decision.action == "crashed-tick" and marked is not None
+    assert len(redrive.calls) == 1
     assert marked.status == RunStatus.FAILED
     assert marked.error.type == "Runtime.ImportModuleError"
     assert "sequences.py" in marked.error.stack
@@ -174,7 +210,7 @@ def test_given_a_queued_manual_run_when_its_invocation_arrives_twice_then_it_run
     second = runner.handle(manual_payload("sequences", run_id), lambda_context())
 
     assert first == {"outcome": "SUCCEEDED", "run_id": run_id, "counts": first["counts"]}
-    assert second["outcome"] == "ignored"
+    assert second["outcome"] == "duplicate"
     assert calls == [run_id]
     run = run_log.get_run(run_id)
     assert run.caller.sub == "u-1"

@@ -7,7 +7,7 @@ import pytest
 from functions.catalog import get_job
 from functions.data.errors import StaleRunError
 from functions.data.models import RunModel
-from functions.data.run_log import Caller
+from functions.data.run_types import Caller
 from functions.lifecycle.invoker import InvokeError, LambdaInvoker
 from functions.lifecycle.manual import RunNotStartedError, start_manual_run
 
