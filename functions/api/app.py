@@ -12,7 +12,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from functions.api.auth import require_allowed_group
 from functions.api.errors import register_error_handlers
 from functions.api.openapi import openapi_json
-from functions.api.routers import jobs, runs, schedules
+from functions.api.routers import deliveries, jobs, runs, schedules
 from functions.observability import logger, tracer
 from functions.settings import get_settings
 
@@ -34,6 +34,7 @@ register_error_handlers(app)
 app.include_router(jobs.router)
 app.include_router(runs.router)
 app.include_router(schedules.router)
+app.include_router(deliveries.router)
 
 
 @cache

@@ -18,7 +18,7 @@ from functions.api.auth import AuthError, ForbiddenError, authorize, was_authori
 from functions.api.cursor import InvalidCursorError
 from functions.catalog import UnknownJobError
 from functions.data.errors import JobBusyError, NotFoundError, ScheduleError, StorageError
-from functions.lifecycle.manual import RunNotStartedError
+from functions.lifecycle.manual import NothingToReleaseError, RunNotStartedError
 from functions.observability import logger
 
 MAX_DETAILS = 20
@@ -132,6 +132,10 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
             f"'{error.job}' already has a run in flight; wait for it to finish",
             run_id=error.blocking_run_id,
         )
+
+    @app.exception_handler(NothingToReleaseError)
+    def on_nothing_to_release(error: NothingToReleaseError) -> Response:
+        return error_response(HTTPStatus.CONFLICT, "NOTHING_TO_RELEASE", str(error))
 
     @app.exception_handler(RunNotStartedError)
     def on_run_not_started(error: RunNotStartedError) -> Response:

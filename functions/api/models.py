@@ -69,6 +69,15 @@ class ResumeRequest(_Model):
     reason: Reason | None = Field(default=None, description="Why the schedule is resumed (optional).")
 
 
+class ReleaseRequest(_Model):
+    reason: Reason = Field(description="Why these emails may be sent again (e.g. 'checked SES: not sent').")
+    claims: list[Annotated[str, StringConstraints(min_length=1, max_length=300)]] | None = Field(
+        default=None,
+        max_length=50,
+        description="The `claim` keys to release; all of the run's unconfirmed deliveries when omitted.",
+    )
+
+
 # --- runs --------------------------------------------------------------------------------------
 
 
@@ -89,6 +98,19 @@ class RunErrorView(_Model):
 class ItemErrorView(_Model):
     key: str
     reason: str
+
+
+class UnconfirmedView(_Model):
+    claim: str = Field(description="What the email is (the send ledger's key)")
+    item: str = Field(description="The run's item that wanted to send it")
+    reason: str
+
+
+class ReleaseView(_Model):
+    by: str
+    at: Timestamp
+    reason: str
+    claims: list[str]
 
 
 class LogsView(_Model):
@@ -121,11 +143,22 @@ class RunDetail(RunSummary):
     segment: int
     cursor: str | None
     blocked_by: str | None
+    skip_reason: str | None = Field(description="Why a SKIPPED tick did nothing (paused, or a run in flight)")
     reason: str | None
     caller: CallerView | None
     error: RunErrorView | None
     item_errors: list[ItemErrorView]
+    unconfirmed: list[UnconfirmedView] = Field(
+        description="Emails that may or may not have gone out: never resent until released"
+    )
+    releases: list[ReleaseView] = Field(description="Who released unconfirmed emails of this run, when, why")
     logs: LogsView | None
+
+
+class ReleaseResult(_Model):
+    released: list[str] = Field(description="Claims the next run of the job may send again")
+    not_released: list[ItemErrorView] = Field(description="Claims left as they are, each with the reason")
+    run: RunDetail
 
 
 class RunPage(_Model):

@@ -10,15 +10,18 @@ Every email has a key naming what it is (enrollment + step, follow-up + due time
 2. **Send** through SES.
 3. **Mark** the claim SENT (or FAILED with the reason, which lets the next run retry it).
 
-The crash between 1 and 3 (a Lambda timeout or kill runs no code of ours) leaves a claim CLAIMED but not SENT,
-and we cannot know whether SES accepted the email. The choice here is **at-least-once for that window only**:
-once the lease (the job's whole Lambda timeout, after which the claiming invocation is certainly dead) has
-passed, the next run may take the claim again and send. An email is lost never, and duplicated only if the
-process died in the milliseconds between SES accepting it and the SENT write. At-most-once would instead
-park every crashed send for a human to check, silently dropping reminders whose send never happened — the
-worse failure for outreach and renewals. Each take counts an attempt, so a send that keeps crashing the
-process stops after the job's retry limit (`ClaimState.EXHAUSTED`, raised as `AttemptsExhaustedError`)
-instead of looping.
+**A send whose outcome is unknown is never repeated automatically.** A claim that exists without a settled
+result — the process died between 1 and 3 (a Lambda timeout or kill runs no code of ours), SES's answer was
+lost in transit (a read timeout or a dropped connection after the request went out), or SES accepted the
+email but the SENT write failed — is *delivery unconfirmed* once its lease (the job's whole Lambda timeout)
+has passed: every later run lists it on its record with its key and reason (`DeliveryUnconfirmedError`,
+never counted toward parking the item) and sends nothing, until an admin checks and releases it
+(`POST /runs/{run_id}/unconfirmed/release`), which is audited on the run. At-most-once for that window:
+a recipient is never emailed twice by us guessing, and no unknown send goes unseen. A send that SES
+answered with an error (throttling included) certainly did not happen: it is marked FAILED and retried.
+
+The SES client makes exactly one attempt per call (botocore's own retries would resend after a read
+timeout); throttling is retried here with backoff, because a throttled request was not sent.
 
 SES errors are mapped to domain errors: an address or message SES refuses is `DeliveryRejected` (permanent for
 that item: retrying the same input will not help), anything else is `DeliveryError` (transient). Addresses are
@@ -28,18 +31,20 @@ checked before calling SES, so an unusable recipient is rejected the same way wi
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
 
 from functions.automations.templates import Values, render, render_html
 from functions.data import platform_claims
-from functions.data.errors import DataError
-from functions.data.platform_claims import ClaimState
+from functions.data.errors import DataError, StorageError
+from functions.data.platform_claims import Claim, ClaimState
 from functions.observability import logger
 from functions.settings import get_settings
 
@@ -77,6 +82,24 @@ class AttemptsExhaustedError(DeliveryError):
     """The email's claim used every attempt without being marked sent; it is not tried again."""
 
 
+class DeliveryUnconfirmedError(DeliveryError):
+    """Whether the email went out is unknown: it is not sent again until an admin releases its claim."""
+
+    def __init__(self, claims: tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.claims = claims
+
+
+class DeliveryOutcomeUnknownError(DeliveryError):
+    """The request reached SES but its answer was lost (a read timeout, a dropped connection)."""
+
+
+# SES answers that mean "not now" rather than "not this message": retried here, since nothing was sent.
+_THROTTLING_CODES = frozenset({"Throttling", "ThrottlingException", "TooManyRequestsException"})
+# Transport failures before the request could reach SES: certainly not sent.
+_NOT_SENT_ERRORS = (EndpointConnectionError, ConnectTimeoutError)
+
+
 @dataclass(frozen=True)
 class Email:
     to: tuple[str, ...]
@@ -106,6 +129,8 @@ def compose(
 class Mailer:
     """Sends one email through SES from settings.sender_email; the client is built on first use."""
 
+    THROTTLE_RETRIES = 4
+
     def __init__(self, client: Any = None) -> None:
         self._client = client
 
@@ -114,7 +139,18 @@ class Mailer:
         if invalid:
             raise DeliveryRejected(f"not a deliverable email address: {', '.join(invalid)}", invalid)
         if self._client is None:
-            self._client = boto3.client("ses")
+            # One attempt per call: a retry after a lost answer would send the email twice.
+            self._client = boto3.client("ses", config=Config(retries={"total_max_attempts": 1}))
+        for attempt in range(self.THROTTLE_RETRIES + 1):
+            try:
+                return self._send_once(email)
+            except _ThrottledError as throttled:
+                if attempt == self.THROTTLE_RETRIES:
+                    raise DeliveryError(str(throttled)) from throttled
+                time.sleep(min(2.0, 0.2 * 2**attempt))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _send_once(self, email: Email) -> str:
         body: dict[str, Any] = {"Text": {"Data": email.text, "Charset": "UTF-8"}}
         if email.html is not None:
             body["Html"] = {"Data": email.html, "Charset": "UTF-8"}
@@ -126,10 +162,18 @@ class Mailer:
                 ReplyToAddresses=list(email.reply_to),
             )
         except ClientError as error:
+            if str(error.response.get("Error", {}).get("Code")) in _THROTTLING_CODES:
+                raise _ThrottledError(f"SES throttled the send: {error}") from error
             raise _delivery_error(error, email) from error
-        except BotoCoreError as error:
+        except _NOT_SENT_ERRORS as error:
             raise DeliveryError(f"{type(error).__name__}: {error}") from error
+        except BotoCoreError as error:
+            raise DeliveryOutcomeUnknownError(f"{type(error).__name__}: {error}") from error
         return str(response["MessageId"])
+
+
+class _ThrottledError(Exception):
+    pass
 
 
 def _delivery_error(error: ClientError, email: Email) -> DeliveryError:
@@ -162,13 +206,15 @@ class Delivery:
     def send_once(
         self, key: str, email: Email, run: RunClock, lease: timedelta, max_attempts: int
     ) -> SendOutcome:
-        """Sends `email` unless the ledger says `key` was sent or is being sent (see the module docstring)."""
+        """Sends `email` unless the ledger says `key` was sent, is being sent, or may have been sent."""
         now = run.now()
         claim = platform_claims.claim(key, run.run_id, now, now + lease, max_attempts)
         if claim.state is ClaimState.SENT:
             return SendOutcome.ALREADY_SENT
         if claim.state is ClaimState.HELD:
             return SendOutcome.IN_FLIGHT
+        if claim.state is ClaimState.UNCONFIRMED:
+            raise DeliveryUnconfirmedError((key,), _unconfirmed_reason(claim))
         if claim.state is ClaimState.EXHAUSTED:
             raise AttemptsExhaustedError(
                 f"{key}: gave up after {claim.attempts} attempts ({claim.error or 'no error'})"
@@ -176,16 +222,37 @@ class Delivery:
         token = claim.token or ""
         try:
             message_id = self.mailer.send(email)
+        except DeliveryOutcomeUnknownError as unknown:
+            # The claim stays CLAIMED: once its lease lapses every run reports it unconfirmed.
+            raise DeliveryUnconfirmedError(
+                (key,), f"SES's answer was lost ({unknown}); it may have been sent, so it is not resent"
+            ) from unknown
         except Exception as error:
             _release(key, token, error)
             raise
-        if not platform_claims.mark_sent(key, token, message_id, run.now()):
-            logger.warning("sent, but the claim was taken over meanwhile", extra={"claim": key})
+        try:
+            if not platform_claims.mark_sent(key, token, message_id, run.now()):
+                logger.warning("sent, but the claim was taken over meanwhile", extra={"claim": key})
+        except StorageError as error:
+            raise DeliveryUnconfirmedError(
+                (key,),
+                f"SES accepted message {message_id} but recording it failed ({error}); "
+                "it was sent, so do not release it",
+            ) from error
         return SendOutcome.SENT
 
 
+def _unconfirmed_reason(claim: Claim) -> str:
+    since = f" at {claim.since:%Y-%m-%d %H:%M} UTC" if claim.since else ""
+    return (
+        f"delivery unconfirmed: run {claim.holder} claimed it{since} and never recorded SES's answer; "
+        "check the recipient's mailbox or SES, then release it to send again"
+    )
+
+
 def _release(key: str, token: str, error: Exception) -> None:
-    """Marks the attempt failed so the next run may retry; if even that fails, the lease runs out instead."""
+    """Marks the attempt failed so the next run may retry; if even that fails, the claim is left CLAIMED and
+    becomes unconfirmed — safe, because this send certainly did not happen, but an admin has to release it."""
     try:
         platform_claims.mark_failed(key, token, f"{type(error).__name__}: {error}")
     except DataError:

@@ -12,7 +12,14 @@ from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from functions.automations.delivery import AttemptsExhaustedError, Delivery, DeliveryError, Email, SendOutcome
+from functions.automations.delivery import (
+    AttemptsExhaustedError,
+    Delivery,
+    DeliveryError,
+    DeliveryUnconfirmedError,
+    Email,
+    SendOutcome,
+)
 from functions.catalog import JobDefinition
 from functions.clock import isoformat, parse_iso
 from functions.data import platform_store
@@ -87,11 +94,16 @@ class Sends:
         self.sent = 0
         self.in_flight = False
         self.problems: list[str] = []
+        self.unconfirmed: list[DeliveryUnconfirmedError] = []
 
     def send(self, key: str, email: Email, recipient: str | None = None) -> None:
         """Sends once; with `recipient`, a delivery error is kept against it instead of raised."""
         try:
             outcome = send(self._run, key, email)
+        except DeliveryUnconfirmedError as unconfirmed:
+            # Kept apart: an unknown send is reported, never retried and never held against the item.
+            self.unconfirmed.append(unconfirmed)
+            return
         except DeliveryError as error:
             if recipient is None:
                 raise
@@ -108,7 +120,10 @@ class Sends:
         """
         item.count("emails_sent", self.sent)
         if self.problems:
-            raise DeliveryError("; ".join(self.problems))
+            raise DeliveryError("; ".join(self.problems + [str(u) for u in self.unconfirmed]))
+        if self.unconfirmed:
+            claims = tuple(claim for u in self.unconfirmed for claim in u.claims)
+            raise DeliveryUnconfirmedError(claims, "; ".join(str(u) for u in self.unconfirmed))
         if self.in_flight:
             item.skip(f"another run is sending this {what}")
             return False
@@ -136,6 +151,10 @@ def act_on(
             act(item)
         except RecordChangedError as changed:
             item.skip(f"{changed}; the next run acts on the current version")
+        except DeliveryUnconfirmedError as unconfirmed:
+            for claim in unconfirmed.claims:
+                run.note_unconfirmed(claim, item.key, str(unconfirmed))
+            raise
         except Exception as error:
             _count_failure(run, item, record, error, park)
             raise

@@ -5,8 +5,11 @@ Each action records who did it and why; the API only parses the request and call
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from functions.catalog import JobDefinition
 from functions.clock import Clock
+from functions.data import platform_claims
 from functions.data.errors import StaleRunError
 from functions.data.models import RunModel
 from functions.data.run_log import Fence, RunLog
@@ -102,3 +105,48 @@ def set_paused(
         "job paused" if paused else "job resumed",
         extra={"job": job.name, "by": caller.sub, "reason": reason},
     )
+
+
+@dataclass(frozen=True)
+class Release:
+    released: list[str]
+    not_released: list[dict[str, str]]
+    run: RunModel
+
+
+class NothingToReleaseError(Exception):
+    """The run lists no unconfirmed delivery (or none of the ones asked for)."""
+
+
+def release_unconfirmed(
+    run_id: str, claims: list[str] | None, caller: Caller, reason: str, *, run_log: RunLog, clock: Clock
+) -> Release:
+    """An admin decides that unconfirmed emails of a run may be sent again by the job's next run.
+
+    Each claim is released only if it is still unconfirmed (a conditional write); the decision — who, when,
+    why, which claims — is appended to the run as its audit record.
+    """
+    run = run_log.get_run(run_id)
+    listed = [entry["claim"] for entry in run.unconfirmed_values()]
+    wanted = listed if claims is None else [claim for claim in claims if claim in listed]
+    not_listed = [] if claims is None else [claim for claim in claims if claim not in listed]
+    if not wanted:
+        raise NothingToReleaseError(f"run {run_id} lists no unconfirmed delivery to release")
+    now = clock.now()
+    by = caller.username or caller.sub
+    released, not_released = (
+        [],
+        [{"key": claim, "reason": "not an unconfirmed delivery of this run"} for claim in not_listed],
+    )
+    for claim in wanted:
+        if platform_claims.release(claim, by, reason, now):
+            released.append(claim)
+        else:
+            not_released.append({"key": claim, "reason": "already sent, released or retried"})
+    if released:
+        run_log.record_release(run_id, caller, reason, released, now)
+    logger.info(
+        "unconfirmed deliveries released",
+        extra={"run_id": run_id, "by": caller.sub, "reason": reason, "released": released},
+    )
+    return Release(released, not_released, run_log.get_run(run_id))

@@ -39,6 +39,7 @@ def run_detail(run: RunModel) -> dict[str, Any]:
             "segment": int(run.segment or 1),
             "cursor": run.cursor,
             "blocked_by": run.blocked_by,
+            "skip_reason": run.skip_reason,
             "reason": run.reason,
             "caller": (
                 {
@@ -61,6 +62,16 @@ def run_detail(run: RunModel) -> dict[str, Any]:
                 else None
             ),
             "item_errors": run.item_error_values(),
+            "unconfirmed": run.unconfirmed_values(),
+            "releases": [
+                {
+                    "by": release.by.username or release.by.sub,
+                    "at": _time(release.at),
+                    "reason": release.reason,
+                    "claims": list(release.claims or []),
+                }
+                for release in run.releases or []
+            ],
             "logs": (
                 {
                     "log_group": run.logs.log_group,

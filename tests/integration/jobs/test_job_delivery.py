@@ -9,6 +9,8 @@ import pytest
 
 from functions.automations.delivery import DeliveryRejected, Email, Mailer
 from functions.catalog import get_job
+from functions.data.run_types import Caller
+from functions.lifecycle.manual import release_unconfirmed
 from functions.data import platform_claims, platform_store
 from functions.data.platform import ContactModel, EnrollmentModel, SendClaimModel
 from functions.data.platform_claims import ClaimState
@@ -81,7 +83,7 @@ def test_given_a_claim_left_by_a_crashed_run_when_its_lease_is_live_then_the_ste
     assert enrollment is not None and enrollment.current_step == 0 and enrollment.due_at is not None
 
 
-def test_given_a_claim_left_by_a_crashed_run_when_its_lease_has_passed_then_the_next_run_sends_it_once(
+def test_given_a_claim_left_by_a_crashed_run_when_its_lease_has_passed_then_it_is_unconfirmed_until_released(
     platform: Platform,
 ) -> None:
     seeded(platform)
@@ -89,18 +91,48 @@ def test_given_a_claim_left_by_a_crashed_run_when_its_lease_has_passed_then_the_
     lease = get_job("sequences").timeout
     platform_claims.claim(STEP_KEY, "01CRASHEDRUN0000000000000", now, now + lease, 4)
 
+    # Whether the crashed run's email went out is unknown: no later run sends it by guessing.
     platform.clock.advance(lease + timedelta(seconds=1))
     first = platform.record(platform.run("sequences"))
     platform.clock.advance(timedelta(minutes=15))
+    second = platform.record(platform.run("sequences"))
+
+    assert platform.sent() == []
+    for run in (first, second):
+        assert run.status == "FAILED"
+        assert run.unconfirmed_values() == [
+            {
+                "claim": STEP_KEY,
+                "item": "enrollment:e-ada:step:0",
+                "reason": run.unconfirmed_values()[0]["reason"],
+            }
+        ]
+        assert "delivery unconfirmed" in run.unconfirmed_values()[0]["reason"]
+        assert run.count_values()["unconfirmed"] == 1
+    enrollment = get_one(EnrollmentModel, "e-ada")
+    assert enrollment is not None and enrollment.status == "active" and enrollment.failures == 0
+
+    # An admin checked the mailbox and releases it: the next run sends it, once, and the release is audited.
+    release = release_unconfirmed(
+        second.run_id, None, Caller(sub="u-1", username="alice"), "not in SES sending stats",
+        run_log=platform.run_log, clock=platform.clock,
+    )  # fmt: skip
+    platform.clock.advance(timedelta(minutes=15))
+    third = platform.record(platform.run("sequences"))
+    platform.clock.advance(timedelta(minutes=15))
     platform.run("sequences")
 
+    assert release.released == [STEP_KEY]
+    assert [(r.by.username, r.reason, list(r.claims)) for r in release.run.releases] == [
+        ("alice", "not in SES sending stats", [STEP_KEY])
+    ]
+    assert third.status == "SUCCEEDED" and third.count_values()["steps_sent"] == 1
     assert len(platform.sent_to("ada@example.com")) == 1
-    assert first.count_values()["steps_sent"] == 1
     claim = get_one(SendClaimModel, STEP_KEY)
-    assert claim is not None and claim.status == "sent" and claim.attempts == 2 and claim.message_id
+    assert claim is not None and claim.status == "sent" and claim.released_by == "alice"
 
 
-def test_given_a_send_that_crashed_every_attempt_when_the_job_runs_then_it_is_parked_not_sent(
+def test_given_a_send_that_failed_every_attempt_when_the_job_runs_then_it_is_parked_not_sent(
     platform: Platform,
 ) -> None:
     seeded(platform)
@@ -108,9 +140,11 @@ def test_given_a_send_that_crashed_every_attempt_when_the_job_runs_then_it_is_pa
     for attempt in range(4):
         at = now + timedelta(minutes=10 * attempt)
         claim = platform_claims.claim(
-            STEP_KEY, f"01CRASHEDRUN000000000000{attempt}", at, at + timedelta(minutes=5), 4
+            STEP_KEY, f"01FAILEDRUN0000000000000{attempt}", at, at + timedelta(minutes=5), 4
         )
         assert claim.state is ClaimState.ACQUIRED
+        assert claim.token is not None
+        assert platform_claims.mark_failed(STEP_KEY, claim.token, "Throttling: rate exceeded")
     platform.clock.advance(timedelta(hours=1))
 
     run = platform.record(platform.run("sequences"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -29,14 +31,33 @@ def test_given_ses_refuses_the_recipient_when_sending_then_it_is_a_rejection_bla
     assert str(rejected.value).startswith("InvalidParameterValue: ")
 
 
-def test_given_ses_throttles_when_sending_then_it_is_a_transient_delivery_error() -> None:
+def test_given_ses_keeps_throttling_when_sending_then_it_is_a_transient_delivery_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     mailer, stub = stubbed()
-    stub.add_client_error("send_email", "Throttling", "Maximum sending rate exceeded.")
+    for _ in range(Mailer.THROTTLE_RETRIES + 1):
+        stub.add_client_error("send_email", "Throttling", "Maximum sending rate exceeded.")
+    waits: list[float] = []
+    monkeypatch.setattr(time, "sleep", waits.append)
 
     with stub, pytest.raises(DeliveryError) as failed:
         mailer.send(EMAIL)
 
     assert not isinstance(failed.value, DeliveryRejected) and "Throttling" in str(failed.value)
+    assert len(waits) == Mailer.THROTTLE_RETRIES and all(0 < wait <= 2 for wait in waits)
+    stub.assert_no_pending_responses()
+
+
+def test_given_ses_throttles_once_when_sending_then_the_retry_sends_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    mailer, stub = stubbed()
+    stub.add_client_error("send_email", "Throttling", "Maximum sending rate exceeded.")
+    stub.add_response("send_email", {"MessageId": "m-2"})
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+
+    with stub:
+        assert mailer.send(EMAIL) == "m-2"
 
 
 def test_given_ses_accepts_when_sending_then_the_request_carries_both_parts_and_the_message_id_returns() -> (
