@@ -92,15 +92,25 @@ def storage_errors(action: str) -> Iterator[None]:
         raise storage_error(action, error) from error
 
 
+def response_code(error: PynamoDBException) -> str | None:
+    """DynamoDB's error code, or None when no answer came back. pynamodb's own `cause_response_code` raises
+    AttributeError for a read timeout, whose `response` is None: exactly the fault that must be classified."""
+    response = getattr(error.cause, "response", None)
+    if not isinstance(response, dict):
+        return None
+    code = response.get("Error", {}).get("Code")
+    return str(code) if code is not None else None
+
+
 def storage_error(action: str, error: PynamoDBException) -> StorageError:
-    code = error.cause_response_code
+    code = response_code(error)
     kind = TransientStorageError if is_transient(error) else StorageError
     return kind(f"{action} failed: {code or type(error.cause or error).__name__}")
 
 
 def is_transient(error: PynamoDBException) -> bool:
     """No answer at all (a connection error or timeout has no code) is as undecided as a throttle."""
-    code = error.cause_response_code
+    code = response_code(error)
     if code is None:
         return True
     if code in TRANSIENT_CODES:
@@ -112,4 +122,4 @@ def is_transient(error: PynamoDBException) -> bool:
 
 
 def is_condition_failure(error: PynamoDBException) -> bool:
-    return error.cause_response_code == "ConditionalCheckFailedException"
+    return response_code(error) == "ConditionalCheckFailedException"

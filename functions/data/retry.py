@@ -28,7 +28,8 @@ class Backoff:
     base: float = 0.1
     cap: float = 2.0
     budget: float = 8.0
-    sleep: Callable[[float], None] = time.sleep
+    # Looked up when needed (time.sleep by default), so tests can drive it from their clock.
+    sleep: Callable[[float], None] | None = None
     jitter: Callable[[float, float], float] = field(default=random.uniform)
 
     def call(self, action: str, write: Callable[[], _T]) -> _T:
@@ -48,6 +49,6 @@ class Backoff:
                     "write undecided; retrying",
                     extra={"action": action, "attempt": attempt, "error": str(error)},
                 )
-                self.sleep(delay)
+                (self.sleep or time.sleep)(delay)
                 slept += delay
         raise AssertionError("unreachable: the last attempt returns or raises")

@@ -7,7 +7,7 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from functions.data.errors import DataError, storage_error
+from functions.data.errors import DataError, response_code, storage_error
 
 _CONDITION_FAILED = "ConditionalCheckFailed"
 
@@ -42,9 +42,7 @@ def commit(transaction: TransactWrite, action: str) -> None:
         with transaction:
             pass
     except TransactWriteError as error:
-        reasons = (
-            error.cancellation_reasons if error.cause_response_code == "TransactionCanceledException" else []
-        )
+        reasons = error.cancellation_reasons if response_code(error) == "TransactionCanceledException" else []
         refused = {
             position: reason.raw_item
             for position, reason in enumerate(reasons or [])

@@ -9,12 +9,12 @@ import pytest
 
 from functions.automations.delivery import DeliveryRejected, Email, Mailer
 from functions.catalog import get_job
-from functions.data.run_types import Caller
-from functions.lifecycle.manual import release_unconfirmed
 from functions.data import platform_claims, platform_store
 from functions.data.platform import ContactModel, EnrollmentModel, SendClaimModel
 from functions.data.platform_claims import ClaimState
 from functions.data.platform_store import get_one
+from functions.data.run_types import Caller
+from functions.lifecycle.manual import release_unconfirmed
 from functions.settings import get_settings
 from tests.integration.jobs.job_harness import Platform, owner
 
