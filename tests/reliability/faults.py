@@ -30,7 +30,7 @@ from pynamodb.models import Model
 
 
 class LambdaKilled(BaseException):
-    """Lambda ends the invocation (timeout, out of memory): no `except Exception` or `finally` of ours runs."""
+    """Lambda ends the invocation (a timeout, out of memory): no `except Exception` or `finally` runs."""
 
 
 @dataclass

@@ -39,7 +39,7 @@ def test_given_the_outcome_write_is_throttled_for_a_while_when_the_run_ends_then
     assert tally.faults == 6 and tally.emails_sent == 5
 
 
-def test_given_the_outcome_write_stays_throttled_when_the_run_ends_then_it_fails_loudly_and_the_recorder_closes_it(
+def test_given_the_outcome_write_stays_throttled_when_the_run_ends_then_it_fails_loudly_and_is_closed(
     world, report
 ):
     # Given an outcome write that outlasts every retry
@@ -79,7 +79,7 @@ def test_given_a_transaction_conflict_when_a_tick_starts_then_it_is_retried_and_
     assert tally.runs == 1 and tally.emails_sent == 3 and tally.faults == 3
 
 
-def test_given_a_start_that_stays_throttled_when_the_tick_arrives_then_the_recorder_redrives_it_and_it_runs_once(
+def test_given_a_start_that_stays_throttled_when_the_tick_arrives_then_it_is_redriven_and_runs_once(
     world, report
 ):
     # Given a tick whose start cannot be written for a while
@@ -115,7 +115,7 @@ def test_given_a_lost_answer_on_the_outcome_write_when_retried_then_it_is_recogn
     report()
 
 
-def test_given_a_throttled_takeover_of_a_manual_run_when_it_stays_throttled_then_it_is_redriven_not_left_queued(
+def test_given_a_takeover_of_a_manual_run_that_stays_throttled_then_it_is_redriven_not_left_queued(
     world, report
 ):
     from functions.data.run_types import Caller
