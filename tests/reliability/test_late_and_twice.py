@@ -32,7 +32,7 @@ def test_given_a_duplicate_delivery_that_fails_when_recorded_then_the_real_run_i
     duplicate = busy["duplicate"]
     assert isinstance(duplicate.raised, TransientStorageError)
 
-    # Then the recorder saw that the tick's run is not that request's, and left it to finish; nothing ran twice
+    # Then the recorder saw the tick's run is not that request's and left it to finish; nothing ran twice
     assert busy["decision"].action == "not-this-run"
     assert real.result["outcome"] == "SUCCEEDED"
     assert world.run_log.get_run(real.result["run_id"]).status == RunStatus.SUCCEEDED
@@ -59,7 +59,7 @@ def test_given_a_recorder_record_for_a_duplicate_request_when_the_run_is_live_th
     # Then the run is not marked by it; the run's own timeout record closes it
     assert decision.action == "not-this-run"
     assert world.record_failure(real).run.status == RunStatus.TIMED_OUT
-    # And the next tick takes up the work (the killed send never reached SES, but nobody can know: unconfirmed)
+    # And the next tick takes up the work (the killed send never reached SES; nobody can know: unconfirmed)
     world.clock.advance(timedelta(minutes=15))
     world.faults.rules.clear()
     assert world.tick().result["outcome"] in {"SUCCEEDED", "PARTIAL"}
