@@ -6,9 +6,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+import jsii
+from aws_cdk import Aspects, CfnOutput, IAspect, Stack
 from aws_cdk import aws_lambda as lambda_
-from constructs import Construct
+from aws_cdk import aws_logs as logs
+from constructs import Construct, IConstruct
 
 from infra.config import StageConfig
 from infra.constructs.api import Api
@@ -16,6 +18,19 @@ from infra.constructs.data import Data
 from infra.constructs.jobs import Jobs
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.portal import Portal
+
+
+@jsii.implements(IAspect)
+class LogRetention:
+    """Every log group of the stack keeps its logs as long as the run log keeps runs (retentionDays),
+    so no run's log link points at deleted logs; whoever adds a log group cannot forget it."""
+
+    def __init__(self, days: int | None) -> None:
+        self._days = days
+
+    def visit(self, node: IConstruct) -> None:
+        if isinstance(node, logs.CfnLogGroup):
+            node.retention_in_days = self._days
 
 
 class AutomationStack(Stack):
@@ -36,6 +51,7 @@ class AutomationStack(Stack):
             description=f"DevSphere Automation ({config.stage}): background jobs, run log, API and portal",
             **kwargs,
         )
+        Aspects.of(self).add(LogRetention(config.log_retention_days))
         data = Data(self, "Data", config=config)
         monitoring = Monitoring(self, "Monitoring", config=config)
         jobs = Jobs(
