@@ -187,3 +187,19 @@ def test_given_the_built_bundle_when_every_handler_is_imported_on_the_runtime_py
     assert report["outside"] == []
     assert {"functions.api.app.handler", "functions.monitors.watchdog.handler"} <= set(handlers)
     assert len(handlers) >= 7
+
+
+def test_given_a_synthesized_stack_when_its_functions_name_their_code_then_by_the_fingerprint(
+    synthesized, tmp_path
+):
+    # The fingerprint compared above is the very name CDK gives the uploaded code (its S3 key).
+    code_only = bundle(tmp_path / "lambda", python_version=PYTHON_VERSION, with_dependencies=False)
+    functions = synthesized.of_type("AWS::Lambda::Function").values()
+
+    keys = {
+        body["Properties"]["Code"]["S3Key"]
+        for body in functions
+        if body["Properties"]["Handler"].startswith("functions.")
+    }
+
+    assert keys == {f"{FileSystem.fingerprint(str(code_only))}.zip"}
