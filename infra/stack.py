@@ -66,6 +66,7 @@ class AutomationStack(Stack):
         portal = Portal(self, "Portal", config=config, access_logs=data.access_logs)
         api = Api(self, "Api", config=config, data=data, jobs=jobs, code=code, portal_origin=portal.origin)
         portal.publish(portal_site, api.portal_config())
+        # Last: it alarms on every function of the stack, so a function added after it would go unwatched.
         monitoring.watch(jobs, api)
 
         CfnOutput(self, "ApiUrl", value=api.rest_api.url, description="Base URL of the admin API")

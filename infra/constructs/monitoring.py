@@ -6,7 +6,7 @@ the `job` and `service` dimensions); tests/infra checks them against what the co
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import Annotations, ArnFormat, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
@@ -97,6 +97,11 @@ class Monitoring(Construct):
         )
         for email in config.alert_emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
+        if not config.alert_emails:
+            Annotations.of(self).add_warning_v2(
+                "devsphere:no-alert-email",
+                "No alertEmail: alarms publish to the alert topic, but nobody is subscribed to it.",
+            )
         self.alarms: list[cloudwatch.Alarm] = []
 
     def watch(self, jobs: Jobs, api: Api) -> None:
@@ -129,7 +134,7 @@ class Monitoring(Construct):
                 function.function.metric_errors(period=PERIOD),
                 f"The {label} function failed.",
             )
-        # Every function of the stack, including any added later: a throttled job simply does not run.
+        # Every function of the stack, not a list to keep up to date: a throttled job simply does not run.
         for function in self._service_functions():
             name = function.function_name
             self._alarm(

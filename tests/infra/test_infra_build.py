@@ -105,3 +105,18 @@ def test_given_dependencies_wanted_when_bundled_then_the_lock_is_installed_once_
     assert "--require-hashes" in command
     assert command[command.index("-r") + 1] == str(bundle_module.LOCK_FILE)
     assert {path.name for path in out.iterdir()} == {"functions", "pynamodb"}
+
+
+@pytest.mark.parametrize("lock", ["requirements.lock", "requirements-dev.lock"])
+def test_given_a_lock_when_read_then_every_package_is_pinned_with_hashes_and_no_address(lock):
+    text = (bundle_module.REPO_ROOT / lock).read_text()
+    # One requirement per entry: its pin line, then its hash lines (continued with backslashes).
+    entries = [entry for entry in text.replace("\\\n", " ").splitlines() if entry and entry[0].isalnum()]
+
+    assert entries
+    for entry in entries:
+        pin = entry.split()[0]
+        assert "==" in pin, entry
+        assert "--hash=sha256:" in entry, f"{pin} has no hash"
+    assert "://" not in text
+    assert "--index-url" not in text and "--find-links" not in text

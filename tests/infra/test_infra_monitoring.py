@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from aws_cdk import App, Stack
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from functions.catalog import CATALOG
 from functions.data.vocabulary import FINISHED_STATUSES
@@ -220,3 +220,11 @@ def test_given_several_alert_addresses_when_synthesized_then_each_is_subscribed(
         "ops@devsphere.example",
     ]
     assert all(body["Properties"]["Protocol"] == "email" for body in subscriptions.values())
+
+
+def test_given_no_alert_address_when_synthesized_then_the_deploy_warns_that_nobody_is_paged():
+    stack = Stack(App(), "Alerts")
+    Monitoring(stack, "Monitoring", config=StageConfig.from_context(App().node))
+
+    Annotations.from_stack(stack).has_warning("*", Match.string_like_regexp("No alertEmail"))
+    assert not Template.from_stack(stack).find_resources("AWS::SNS::Subscription")
