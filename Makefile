@@ -1,7 +1,9 @@
 # Every target installs what it needs first, so a fresh clone needs only `make dev` or `make test`.
 SHELL := /bin/bash
 # The functions run on Lambda's python3.13, so the tests run on the same version (pyenv carries it here).
-PYTHON ?= $(firstword $(shell command -v python3.13) $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) python3.13)
+# The first candidate that really runs: a pyenv shim can exist for a version it does not select.
+PYTHON ?= $(or $(shell for candidate in python3.13 $(HOME)/.pyenv/versions/3.13*/bin/python3.13; do \
+	"$$candidate" -c '' >/dev/null 2>&1 && { command -v "$$candidate"; break; }; done),python3.13)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -9,14 +11,23 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install system-deps dev test test-fast lint format bench synth openapi openapi-check clean
+.PHONY: install lock system-deps dev test test-fast lint format bench synth openapi openapi-check clean
 
+# Every package is checked against the lock's hashes: a changed or substituted file stops the install.
 $(STAMP): requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-pins both locks from pyproject.toml, with hashes and without any URL: the runtime lock for the
+# functions (python3.13 on Lambda's arm64), the dev lock for this machine. Run it after changing a dependency.
+LOCK_OPTIONS := --quiet --generate-hashes --python-version 3.13 --custom-compile-command "make lock"
+lock: install
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_OPTIONS) --python-platform aarch64-manylinux2014 \
+		-o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_OPTIONS) --extra dev -o requirements-dev.lock
 
 # The browser tests drive Debian's Chromium; Playwright's own browser download is not used.
 system-deps:
@@ -48,8 +59,9 @@ test-fast: install
 bench: install
 	$(BIN)/python -m bench
 
+# Offline and quick: the code asset leaves the dependencies out (a deploy through `cdk` bundles them).
 synth: install
-	$(BIN)/python -m infra.app
+	CDK_CONTEXT_JSON='{"bundleDependencies": "false"}' $(BIN)/python -m infra.app
 
 openapi: install
 	$(BIN)/python -m functions.api.openapi > docs/openapi.json

@@ -1,7 +1,8 @@
 """`python -m infra.app` (what cdk.json runs): synthesizes the stack offline, no AWS credentials needed.
 
 Context (cdk.json or `-c key=value`): stage (default "dev"), alertEmail, senderEmail, retentionDays,
-bundleDependencies ("true" to install requirements.lock into the code asset: needed to deploy).
+bundleDependencies (default "true": requirements.lock is installed into the code asset; "false" leaves
+it out, for tests and quick offline synths only). See docs/deploy.md.
 """
 
 from __future__ import annotations

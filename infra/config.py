@@ -16,7 +16,11 @@ PRODUCTION_STAGE = "prod"
 # Short and lower-case: the stage ends up in function, table, schedule and alarm names (64-character limits).
 _STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
 _EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+# The retention periods CloudWatch Logs accepts, in days; anything longer is kept forever.
+_LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
 
 
 class ConfigError(ValueError):
@@ -28,15 +32,21 @@ class StageConfig:
     stage: str
     sender_email: str
     retention_days: int
-    alert_email: str | None = None
-    bundle_dependencies: bool = False
+    alert_emails: tuple[str, ...] = ()
+    # A plain deploy must ship working functions; only tests and offline synths opt out.
+    bundle_dependencies: bool = True
 
     def __post_init__(self) -> None:
         if not _STAGE_PATTERN.match(self.stage):
             raise ConfigError(f"stage '{self.stage}' must match {_STAGE_PATTERN.pattern}")
-        for label, email in (("senderEmail", self.sender_email), ("alertEmail", self.alert_email)):
-            if email is not None and not _EMAIL_PATTERN.match(email):
+        for label, email in (
+            ("senderEmail", self.sender_email),
+            *(("alertEmail", email) for email in self.alert_emails),
+        ):
+            if not _EMAIL_PATTERN.match(email):
                 raise ConfigError(f"{label} '{email}' is not an email address")
+        if self.is_production and not self.alert_emails:
+            raise ConfigError("the prod stage needs alertEmail: without it no alarm reaches anyone")
         if self.retention_days < 1:
             raise ConfigError("retentionDays must be at least 1")
 
@@ -61,9 +71,17 @@ class StageConfig:
     def removal_policy(self) -> RemovalPolicy:
         return RemovalPolicy.RETAIN if self.is_production else RemovalPolicy.DESTROY
 
+    @property
+    def log_retention_days(self) -> int | None:
+        """retentionDays rounded up to what CloudWatch accepts (None: forever), so a run's log link lives
+        as long as the run it belongs to."""
+        return next((days for days in _LOG_RETENTION_DAYS if days >= self.retention_days), None)
+
     @classmethod
     def from_context(cls, node: Node) -> StageConfig:
-        """Context keys: stage, alertEmail, senderEmail, retentionDays, bundleDependencies (-c key=value)."""
+        """Context keys: stage, alertEmail (comma-separated for several), senderEmail, retentionDays,
+        bundleDependencies ("false" to leave the dependencies out: tests and offline synths) (-c key=value).
+        """
         defaults = get_settings()
 
         def read(key: str) -> Any:
@@ -74,6 +92,8 @@ class StageConfig:
             stage=str(read("stage") or DEFAULT_STAGE),
             sender_email=str(read("senderEmail") or defaults.sender_email),
             retention_days=int(read("retentionDays") or defaults.retention_days),
-            alert_email=read("alertEmail"),
-            bundle_dependencies=str(read("bundleDependencies")).lower() in _TRUE,
+            alert_emails=tuple(
+                email.strip() for email in str(read("alertEmail") or "").split(",") if email.strip()
+            ),
+            bundle_dependencies=str(read("bundleDependencies")).lower() not in _FALSE,
         )

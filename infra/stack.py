@@ -6,9 +6,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+import jsii
+from aws_cdk import Aspects, CfnOutput, IAspect, Stack
 from aws_cdk import aws_lambda as lambda_
-from constructs import Construct
+from aws_cdk import aws_logs as logs
+from constructs import Construct, IConstruct
 
 from infra.config import StageConfig
 from infra.constructs.api import Api
@@ -16,6 +18,19 @@ from infra.constructs.data import Data
 from infra.constructs.jobs import Jobs
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.portal import Portal
+
+
+@jsii.implements(IAspect)
+class LogRetention:
+    """Every log group of the stack keeps its logs as long as the run log keeps runs (retentionDays),
+    so no run's log link points at deleted logs; whoever adds a log group cannot forget it."""
+
+    def __init__(self, days: int | None) -> None:
+        self._days = days
+
+    def visit(self, node: IConstruct) -> None:
+        if isinstance(node, logs.CfnLogGroup):
+            node.retention_in_days = self._days
 
 
 class AutomationStack(Stack):
@@ -36,6 +51,7 @@ class AutomationStack(Stack):
             description=f"DevSphere Automation ({config.stage}): background jobs, run log, API and portal",
             **kwargs,
         )
+        Aspects.of(self).add(LogRetention(config.log_retention_days))
         data = Data(self, "Data", config=config)
         monitoring = Monitoring(self, "Monitoring", config=config)
         jobs = Jobs(
@@ -50,6 +66,7 @@ class AutomationStack(Stack):
         portal = Portal(self, "Portal", config=config, access_logs=data.access_logs)
         api = Api(self, "Api", config=config, data=data, jobs=jobs, code=code, portal_origin=portal.origin)
         portal.publish(portal_site, api.portal_config())
+        # Last: it alarms on every function of the stack, so a function added after it would go unwatched.
         monitoring.watch(jobs, api)
 
         CfnOutput(self, "ApiUrl", value=api.rest_api.url, description="Base URL of the admin API")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration
+from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
@@ -178,8 +178,11 @@ class Api(Construct):
             rest_api_name=config.prefix,
             description="DevSphere Automation admin API",
             endpoint_types=[apigateway.EndpointType.REGIONAL],
+            # API Gateway logs through one role per account and region (an account setting). Retained, so
+            # deleting any stage's stack never takes logging away from the account's other APIs; the first
+            # deploy still works with no manual step. docs/deploy.md says how to remove it for good.
             cloud_watch_role=True,
-            cloud_watch_role_removal_policy=config.removal_policy,
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
             deploy_options=apigateway.StageOptions(
                 stage_name=config.stage,
                 throttling_rate_limit=THROTTLE_RATE_PER_SECOND,

@@ -25,11 +25,11 @@ READ_ACTIONS = (
     "dynamodb:Query",
     "dynamodb:ConditionCheckItem",
 )
+# No DeleteItem or BatchWriteItem: no function deletes (the TTL expires old runs) and only the importer,
+# which runs with an operator's credentials, writes in batches.
 WRITE_ACTIONS = (
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:BatchWriteItem",
 )
 
 _ATTRIBUTE_TYPES = {

@@ -39,11 +39,12 @@ class ServiceFunction(Construct):
         max_event_age: Duration | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.function_name = function_name
+        # Its retention is the stack's one log retention (infra.stack.LogRetention).
         self.log_group = logs.LogGroup(
             self,
             "Logs",
             log_group_name=f"/aws/lambda/{function_name}",
-            retention=logs.RetentionDays.THREE_MONTHS,
             removal_policy=config.removal_policy,
         )
         self.role = iam.Role(

@@ -27,8 +27,10 @@ from infra.constructs.data import Data
 from infra.constructs.function import ServiceFunction
 from infra.nag import acknowledge, arn_of
 
-# Jobs that store reports: they alone may write to (and presign links into) the reports bucket.
+# Jobs that store reports: they alone may write to (and presign links into) the reports bucket, and only
+# under the prefix functions.automations.report_storage writes to.
 REPORT_WRITERS = frozenset({"scheduled-reports"})
+REPORTS_KEY_PREFIX = "reports/"
 
 # No asynchronous retries for job invocations: a retry of a timed-out or crashed tick would find the tick
 # already claimed and end quietly, so the failure recorder would never hear of the failure. The runner
@@ -123,12 +125,24 @@ class Jobs(Construct):
             schedule_group_name=settings.schedule_group,
             removal_policy=config.removal_policy,
         )
+        stack = Stack.of(self)
+        # Only schedules of this stack's group may act as this role (no other account's, no other group's).
         self.scheduler_role = iam.Role(
             self,
             "SchedulerRole",
             assumed_by=iam.ServicePrincipal(
                 "scheduler.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    # Scheduler presents the schedule group's ARN, never a schedule's.
+                    "ArnEquals": {
+                        "aws:SourceArn": stack.format_arn(
+                            service="scheduler",
+                            resource="schedule-group",
+                            resource_name=settings.schedule_group,
+                        )
+                    },
+                },
             ),
             description="Lets the job schedules invoke their functions",
         )
@@ -223,13 +237,14 @@ class Jobs(Construct):
         if job.name in REPORT_WRITERS:
             function.role.add_to_principal_policy(
                 iam.PolicyStatement(
-                    actions=["s3:PutObject", "s3:GetObject"], resources=[data.reports.arn_for_objects("*")]
+                    actions=["s3:PutObject", "s3:GetObject"],
+                    resources=[data.reports.arn_for_objects(f"{REPORTS_KEY_PREFIX}*")],
                 )
             )
             acknowledge(
                 function.role,
-                f"AwsSolutions-IAM5[Resource::{arn_of(data.reports)}/*]",
-                "Reports are named per run: the job stores and presigns any object of this bucket only.",
+                f"AwsSolutions-IAM5[Resource::{arn_of(data.reports)}/{REPORTS_KEY_PREFIX}*]",
+                "Reports are named per run: the job stores and presigns objects under their prefix only.",
             )
         return function
 
@@ -252,6 +267,9 @@ class Jobs(Construct):
             description=description,
             time_window=scheduler.TimeWindow.off(),
             start=start,
+            # Always enabled in the template: a pause lives in the job-state table and the runner skips a
+            # paused job's ticks, so a deploy (which rewrites every schedule) cannot resume a paused job.
+            enabled=True,
             target=targets.LambdaInvoke(
                 target.function,
                 input=scheduler.ScheduleTargetInput.from_object(payload),

@@ -6,7 +6,7 @@ the `job` and `service` dimensions); tests/infra checks them against what the co
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Annotations, ArnFormat, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
@@ -19,10 +19,18 @@ from functions.catalog import JOB_NAMES
 from functions.observability import METRICS_NAMESPACE, SERVICE
 from infra.config import StageConfig
 from infra.constructs.api import Api
+from infra.constructs.function import ServiceFunction
 from infra.constructs.jobs import Jobs
 
 RUN_OUTCOME_METRICS = ("RunsSucceeded", "RunsPartial", "RunsFailed", "RunsTimedOut", "RunsSkipped")
 PERIOD = Duration.minutes(5)
+# EventBridge Scheduler's per-group metrics for a tick that never became a run: the target (Lambda)
+# refused it, Scheduler throttled it, or Scheduler gave up after its retries.
+SCHEDULER_FAILURE_METRICS = {
+    "TargetErrorCount": "Lambda refused a scheduled invocation (throttled, missing or not permitted).",
+    "InvocationThrottleCount": "Scheduler throttled scheduled invocations.",
+    "InvocationDroppedCount": "Scheduler dropped a tick after its retries: that run never started.",
+}
 
 
 def job_metric(job: str, name: str, statistic: str = "Sum") -> cloudwatch.Metric:
@@ -47,6 +55,9 @@ class Monitoring(Construct):
             removal_policy=config.removal_policy,
         )
         # Alarms publish as CloudWatch, which needs the key; an AWS-managed SNS key could not grant it.
+        # No source condition here: CloudWatch's calls to KMS are not documented to carry one, and a
+        # condition they fail would silence every alarm. The topic policy below is what confines
+        # publishing to this account's alarms.
         key.add_to_resource_policy(
             iam.PolicyStatement(
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
@@ -62,8 +73,35 @@ class Monitoring(Construct):
             master_key=key,
             enforce_ssl=True,
         )
-        if config.alert_email:
-            self.topic.add_subscription(subscriptions.EmailSubscription(config.alert_email))
+        # enforce_ssl writes a topic policy of its own, which replaces SNS's default one: without this
+        # statement no alarm of this stack could publish (the watchdog publishes through its IAM role).
+        stack = Stack.of(self)
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AlarmsOfThisStackPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(
+                            service="cloudwatch",
+                            resource="alarm",
+                            resource_name=config.name("*"),
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    },
+                },
+            )
+        )
+        for email in config.alert_emails:
+            self.topic.add_subscription(subscriptions.EmailSubscription(email))
+        if not config.alert_emails:
+            Annotations.of(self).add_warning_v2(
+                "devsphere:no-alert-email",
+                "No alertEmail: alarms publish to the alert topic, but nobody is subscribed to it.",
+            )
         self.alarms: list[cloudwatch.Alarm] = []
 
     def watch(self, jobs: Jobs, api: Api) -> None:
@@ -95,6 +133,26 @@ class Monitoring(Construct):
                 f"{label}-errors",
                 function.function.metric_errors(period=PERIOD),
                 f"The {label} function failed.",
+            )
+        # Every function of the stack, not a list to keep up to date: a throttled job simply does not run.
+        for function in self._service_functions():
+            name = function.function_name
+            self._alarm(
+                f"{name.removeprefix(self._config.prefix + '-')}-throttles",
+                function.function.metric_throttles(period=PERIOD),
+                f"Lambda throttled {name}: invocations were refused for lack of concurrency.",
+            )
+        for metric, description in SCHEDULER_FAILURE_METRICS.items():
+            self._alarm(
+                f"schedules-{metric.removesuffix('Count').lower()}",
+                cloudwatch.Metric(
+                    namespace="AWS/Scheduler",
+                    metric_name=metric,
+                    dimensions_map={"ScheduleGroup": self._config.settings.schedule_group},
+                    statistic="Sum",
+                    period=PERIOD,
+                ),
+                description,
             )
         self._alarm(
             "watchdog-not-running",
@@ -134,8 +192,14 @@ class Monitoring(Construct):
             comparison_operator=comparison,
             treat_missing_data=missing,
         )
+        # The OK action announces the recovery, so nobody has to check whether the problem is still on.
         alarm.add_alarm_action(actions.SnsAction(self.topic))
+        alarm.add_ok_action(actions.SnsAction(self.topic))
         self.alarms.append(alarm)
+
+    def _service_functions(self) -> list[ServiceFunction]:
+        found = [node for node in Stack.of(self).node.find_all() if isinstance(node, ServiceFunction)]
+        return sorted(found, key=lambda function: function.function_name)
 
     def _dashboard(self, jobs: Jobs) -> None:
         dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=self._config.prefix)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as deployment
 from constructs import Construct
@@ -19,6 +20,7 @@ class Portal(Construct):
         self, scope: Construct, construct_id: str, *, config: StageConfig, access_logs: s3.IBucket
     ) -> None:
         super().__init__(scope, construct_id)
+        self._config = config
         self.bucket = s3.Bucket(
             self,
             "Site",
@@ -86,6 +88,9 @@ class Portal(Construct):
             distribution=self.distribution,
             distribution_paths=["/*"],
             memory_limit=256,
+            # A log group of the stack (so it expires like every other one) rather than one Lambda creates
+            # on first use and keeps forever.
+            log_group=logs.LogGroup(self, "DeployLogs", removal_policy=self._config.removal_policy),
         )
         # CDK's own deploy-time copier (one per stack, outside this construct): accepted as AWS ships it.
         copier = upload.handler_role.node.scope

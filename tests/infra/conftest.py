@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,13 +18,15 @@ from aws_cdk.assertions import Template
 
 import infra  # noqa: F401  (silences the Node.js banner before aws_cdk loads)
 from infra.app import build_app
+from infra.bundle import REPO_ROOT
 from infra.config import StageConfig
 from infra.stack import AutomationStack
 
 SYNTH_TIME = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 # Production, so that the stage-dependent protections are what the template shows; the offline synth
 # test covers the default stage.
-CONTEXT = {"stage": "prod", "alertEmail": "ops@devsphere.example"}
+# Dependencies are left out of this asset: tests/infra/test_infra_bundle.py builds and checks the real one.
+CONTEXT = {"stage": "prod", "alertEmail": "ops@devsphere.example", "bundleDependencies": "false"}
 
 
 @dataclass(frozen=True)
@@ -78,3 +83,41 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesize
     # Synthesizes the whole app, cdk-nag included: any unacknowledged finding fails here.
     template = Template.from_stack(stack)
     yield Synthesized(app, stack, template, StageConfig.from_context(app.node), outdir)
+
+
+@dataclass(frozen=True)
+class OfflineSynth:
+    """`python -m infra.app` run as an operator would, with no AWS credentials: the default (dev) stage."""
+
+    result: subprocess.CompletedProcess[str]
+    template: dict[str, Any]
+
+    def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {
+            name: body for name, body in self.template["Resources"].items() if body["Type"] == resource_type
+        }
+
+
+@pytest.fixture(scope="session")
+def offline_synth(tmp_path_factory: pytest.TempPathFactory) -> OfflineSynth:
+    root = tmp_path_factory.mktemp("offline")
+    environment = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "CDK_"))}
+    environment |= {
+        "AWS_CONFIG_FILE": str(root / "missing"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(root / "missing"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "CDK_OUTDIR": str(root / "cdk.out"),
+        # How the cdk CLI hands `-c bundleDependencies=false` to the app.
+        "CDK_CONTEXT_JSON": json.dumps({"bundleDependencies": "false"}),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.app"],
+        cwd=REPO_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    template = json.loads((root / "cdk.out" / "devsphere-automation.template.json").read_text())
+    return OfflineSynth(result, template)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aws_cdk import App, Stack
+from aws_cdk.assertions import Annotations, Match, Template
+
 from functions.catalog import CATALOG
 from functions.data.vocabulary import FINISHED_STATUSES
 from functions.observability import METRICS_NAMESPACE
-from infra.constructs.monitoring import RUN_OUTCOME_METRICS
+from infra.config import StageConfig
+from infra.constructs.monitoring import RUN_OUTCOME_METRICS, Monitoring
 
 Metric = tuple[str, str, frozenset[tuple[str, str]]]
 
@@ -132,3 +136,95 @@ def test_given_the_runner_and_watchdog_when_they_emit_then_every_alarmed_metric_
     for job in CATALOG:
         for name in [*RUN_OUTCOME_METRICS[:-1], "ItemsFailed", "RunDuration"]:
             assert any(metric[1] == name and ("job", job.name) in metric[2] for metric in emitted), name
+
+
+def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return document["Statement"]
+
+
+def test_given_the_alert_topic_policy_when_cloudwatch_publishes_then_only_this_stacks_alarms_may(synthesized):
+    ((topic_id, _),) = synthesized.of_type("AWS::SNS::Topic").items()
+    ((_, policy),) = synthesized.of_type("AWS::SNS::TopicPolicy").items()
+    statements = _statements(policy["Properties"]["PolicyDocument"])
+
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert allow["Action"] == "sns:Publish"
+    assert allow["Resource"] == {"Ref": topic_id}
+    assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    source_arn = json.dumps(allow["Condition"]["ArnLike"]["aws:SourceArn"])
+    assert ":cloudwatch:" in source_arn and f":alarm:{synthesized.config.prefix}-*" in source_arn
+    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert deny["Principal"] == "*"
+    # Every alarm's name falls under the ARN pattern the policy allows.
+    assert all(
+        alarm["AlarmName"].startswith(f"{synthesized.config.prefix}-") for alarm in _alarms(synthesized)
+    )
+
+
+def test_given_the_alert_key_when_cloudwatch_publishes_then_its_policy_lets_cloudwatch_use_it(synthesized):
+    ((_, key),) = synthesized.of_type("AWS::KMS::Key").items()
+
+    (statement,) = [
+        s
+        for s in _statements(key["Properties"]["KeyPolicy"])
+        if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert statement["Effect"] == "Allow"
+    assert set(statement["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+
+
+def test_given_every_alarm_when_it_fires_or_recovers_then_the_alert_topic_hears_both(synthesized):
+    (topic_id,) = synthesized.of_type("AWS::SNS::Topic")
+
+    alarms = _alarms(synthesized)
+    assert alarms
+    for alarm in alarms:
+        assert alarm["AlarmActions"] == [{"Ref": topic_id}], alarm["AlarmName"]
+        assert alarm["OKActions"] == [{"Ref": topic_id}], alarm["AlarmName"]
+
+
+def test_given_every_function_when_lambda_throttles_it_then_an_alarm_pages(synthesized):
+    functions = synthesized.of_type("AWS::Lambda::Function")
+    ours = [
+        name for name, body in functions.items() if body["Properties"]["Handler"].startswith("functions.")
+    ]
+
+    assert len(ours) >= 7
+    for function_id in ours:
+        (alarm,) = _alarmed(synthesized, "AWS/Lambda", "Throttles", {"FunctionName": {"Ref": function_id}})
+        assert alarm["Threshold"] == 1 and alarm["Statistic"] == "Sum"
+
+
+def test_given_the_schedule_group_when_scheduler_fails_to_deliver_a_tick_then_an_alarm_pages(synthesized):
+    group = synthesized.config.settings.schedule_group
+    synthesized.named("AWS::Scheduler::ScheduleGroup", "Name", group)
+
+    for metric in ("TargetErrorCount", "InvocationThrottleCount", "InvocationDroppedCount"):
+        (alarm,) = _alarmed(synthesized, "AWS/Scheduler", metric, {"ScheduleGroup": group})
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" and alarm["Threshold"] == 1
+
+
+def test_given_several_alert_addresses_when_synthesized_then_each_is_subscribed():
+    # The alert topic alone, in a stack of its own: a second synth of the whole app would cost seconds.
+    stack = Stack(App(), "Alerts")
+    config = StageConfig.from_context(
+        App(context={"alertEmail": "ops@devsphere.example, oncall@devsphere.example"}).node
+    )
+    Monitoring(stack, "Monitoring", config=config)
+
+    subscriptions = Template.from_stack(stack).find_resources("AWS::SNS::Subscription")
+    assert sorted(body["Properties"]["Endpoint"] for body in subscriptions.values()) == [
+        "oncall@devsphere.example",
+        "ops@devsphere.example",
+    ]
+    assert all(body["Properties"]["Protocol"] == "email" for body in subscriptions.values())
+
+
+def test_given_no_alert_address_when_synthesized_then_the_deploy_warns_that_nobody_is_paged():
+    stack = Stack(App(), "Alerts")
+    Monitoring(stack, "Monitoring", config=StageConfig.from_context(App().node))
+
+    Annotations.from_stack(stack).has_warning("*", Match.string_like_regexp("No alertEmail"))
+    assert not Template.from_stack(stack).find_resources("AWS::SNS::Subscription")
