@@ -13,6 +13,7 @@ import click
 from rich.console import Console
 
 from automation_cli import cognito, render
+from automation_cli.api import Api
 from automation_cli.config import config_file, save
 from automation_cli.context import Context
 from automation_cli.exits import EXIT_CODE_HELP, CliError, ExitCode
@@ -258,6 +259,16 @@ def run_detail(context: Context, run_id: str, as_json: bool) -> None:
 # --- acting -------------------------------------------------------------------------------------------
 
 
+def _last_problem(api: Api, detail: dict[str, Any]) -> dict[str, Any] | None:
+    """The newest run that did not fully succeed: the last run if it was PARTIAL or failed, else the last
+    failure (kept in full on the job's status)."""
+    last, failure = detail.get("last_run") or {}, detail.get("last_failure_run")
+    if last.get("status") not in render.PROBLEM_STATUSES or (failure or {}).get("run_id") == last["run_id"]:
+        return failure
+    newest: dict[str, Any] = api.get(f"/runs/{last['run_id']}")
+    return newest
+
+
 def _confirm(question: str, yes: bool) -> None:
     if yes:
         return
@@ -305,9 +316,10 @@ def run(
     """Run JOB now. Its last failure is shown first: read it before re-running."""
     api = context.api()
     detail = api.get(f"/jobs/{job}")
-    if detail.get("last_failure_run"):
-        err.print("[bold]Last failure of this job:[/]")
-        render.run_detail(err, detail["last_failure_run"], stack=False)
+    problem = _last_problem(api, detail)
+    if problem:
+        err.print(f"[bold]Last problem of this job[/] ({render.relative(problem.get('finished_at'))}):")
+        render.run_detail(err, problem, stack=False)
     if detail.get("paused"):
         err.print(f"{job} is paused; a manual run still runs.")
     _confirm(f"Run {job} now?", yes)
@@ -379,7 +391,18 @@ def main() -> None:
     except click.ClickException as error:
         error.show()
         sys.exit(ExitCode.USAGE if isinstance(error, click.UsageError) else ExitCode.ERROR)
-    except (click.Abort, KeyboardInterrupt):
+    except click.Abort:
+        if sys.stdin.isatty():
+            err.print("Interrupted.")
+            sys.exit(ExitCode.INTERRUPTED)
+        # Off a terminal a prompt ends this way when stdin has no more lines; the prompt has no newline yet.
+        err.print()
+        err.print("[red]error:[/] input ended before every question was answered", soft_wrap=True)
+        err.print(
+            "hint: pass --username and --password-stdin, or set AUTOMATION_USERNAME and AUTOMATION_PASSWORD"
+        )
+        sys.exit(ExitCode.USAGE)
+    except KeyboardInterrupt:
         err.print("Interrupted.")
         sys.exit(ExitCode.INTERRUPTED)
     except Exception as error:

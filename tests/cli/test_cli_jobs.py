@@ -161,7 +161,7 @@ def test_given_every_email_refused_when_run_with_wait_then_the_run_fails_and_it_
     assert "Error AllItemsFailed" in result.stdout
 
 
-def test_given_a_failed_job_when_running_it_again_then_its_last_failure_is_shown_first(
+def test_given_a_failed_job_when_running_it_again_then_its_last_problem_is_shown_first(
     automation: Automation,
 ) -> None:
     _until_idle(automation, "renewal-reminders")
@@ -169,7 +169,7 @@ def test_given_a_failed_job_when_running_it_again_then_its_last_failure_is_shown
     result = automation("run", "renewal-reminders", "--reason", "cli: sender fixed", "--yes")
 
     assert result.code == 0, result.output
-    assert result.stderr.index("Last failure of this job") < result.stderr.index("Started run")
+    assert result.stderr.index("Last problem of this job") < result.stderr.index("Started run")
     assert "AllItemsFailed" in result.stderr
     # Without --wait the run id is all stdout says, for a script to follow.
     assert result.stdout.strip() == _job(automation, "renewal-reminders")["last_run"]["run_id"]
