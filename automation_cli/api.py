@@ -47,7 +47,9 @@ class Api:
             # The token may have expired between reading the cache and the call: one fresh try.
             answer = self._send(method, path, self._token(True), body, headers)
         if answer.status >= 400:
-            raise _refusal(answer)
+            raise _refusal(answer, self.base_url)
+        if not isinstance(answer.body, dict):
+            raise _not_the_api(answer, self.base_url)
         return answer
 
     def _send(
@@ -91,8 +93,18 @@ def _error_of(body: Any) -> dict[str, Any]:
     return {}
 
 
-def _refusal(answer: Answer) -> CliError:
+def _not_the_api(answer: Answer, base_url: str) -> CliError:
+    return CliError(
+        f"the answer from {base_url} (HTTP {answer.status}) is not the automation API's",
+        ExitCode.ERROR,
+        hint="check --api-url (or AUTOMATION_API_URL): the stack's ApiUrl, or `make dev`'s URL with /api",
+    )
+
+
+def _refusal(answer: Answer, base_url: str) -> CliError:
     error = _error_of(answer.body)
+    if not error:
+        return _not_the_api(answer, base_url)
     message = str(error.get("message") or f"HTTP {answer.status}")
     if answer.status == 401:
         return CliError(

@@ -184,6 +184,18 @@ def test_given_the_api_is_down_then_the_message_names_it_and_exits_7(automation:
     assert "--api-url" in result.stderr
 
 
+def test_given_an_api_url_that_is_not_the_api_then_it_says_to_check_it_with_exit_1(
+    automation: Automation, runtime: LocalRuntime
+) -> None:
+    automation.login("admin")
+
+    result = automation("status", "--api-url", runtime.origin)
+
+    assert result.code == 1
+    assert f"the answer from {runtime.origin} (HTTP 404) is not the automation API's" in result.stderr
+    assert "URL with /api" in result.stderr
+
+
 def test_given_cognito_is_down_when_logging_in_then_exit_7(automation: Automation) -> None:
     nowhere = f"http://127.0.0.1:{free_port()}"
 
