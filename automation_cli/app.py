@@ -1,8 +1,7 @@
-"""The `automation` command: sign in, read status and runs, run, pause and resume jobs."""
+"""The `automation` command group and its entry point; reading status and runs, running, pausing, resuming."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import traceback
@@ -10,31 +9,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
-from rich.console import Console
 
-from automation_cli import cognito, render
+from automation_cli import render
+from automation_cli.account import configure, login, logout, whoami
 from automation_cli.api import Api
-from automation_cli.config import config_file, save
+from automation_cli.consoles import err, out, print_json
 from automation_cli.context import Context
 from automation_cli.exits import EXIT_CODE_HELP, CliError, ExitCode
 from automation_cli.follow import OUTCOME_EXIT, follow, start_run
 from automation_cli.options import with_settings
 from automation_cli.smoke import smoke
-from automation_cli.totp import totp
 
 RUN_STATUSES = ("QUEUED", "RUNNING", "SUCCEEDED", "PARTIAL", "FAILED", "TIMED_OUT", "SKIPPED")
 PAGE_LIMIT = 100
 DEFAULT_WAIT_SECONDS = 900
 _SINCE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-# Off a terminal (a pipe, a CI log) rich would wrap at 80 columns; a log line is better left whole.
-PIPE_WIDTH = 240
-out = Console(highlight=False, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else PIPE_WIDTH)
-err = Console(
-    stderr=True,
-    highlight=False,
-    width=None if sys.stderr.isatty() or os.environ.get("COLUMNS") else PIPE_WIDTH,
-)
 
 
 def _exit_codes_epilog() -> str:
@@ -53,103 +42,6 @@ def cli() -> None:
     """DevSphere Automation from a terminal: status, logs, run now, pause and resume."""
 
 
-def _print_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2))
-
-
-# --- setup and session ---------------------------------------------------------------------------------
-
-
-@cli.command()
-@with_settings
-def configure(context: Context) -> None:
-    """Save the API URL, pool and client ids (given as flags or AUTOMATION_* variables) for a profile."""
-    settings = context.settings
-    if sys.stdin.isatty():
-        settings = type(settings)(
-            api_url=settings.api_url or click.prompt("API URL"),
-            user_pool_id=settings.user_pool_id or click.prompt("User pool id"),
-            client_id=settings.client_id or click.prompt("App client id"),
-            region=settings.region,
-            cognito_endpoint=settings.cognito_endpoint,
-        )
-    settings.require("api_url", "user_pool_id", "client_id")
-    path = config_file()
-    save(context.profile, settings, path)
-    err.print(f"Saved profile '{context.profile}' to {path}.")
-
-
-def _password(password_stdin: bool) -> str:
-    if password_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    return os.environ.get("AUTOMATION_PASSWORD") or click.prompt("Password", hide_input=True, err=True)
-
-
-def _new_password() -> str:
-    chosen = os.environ.get("AUTOMATION_NEW_PASSWORD")
-    if chosen:
-        return chosen
-    err.print("This is a temporary password: choose a new one.")
-    return str(click.prompt("New password", hide_input=True, confirmation_prompt=True, err=True))
-
-
-def _mfa_code(given: str | None) -> str:
-    secret = os.environ.get("AUTOMATION_TOTP_SECRET")
-    if given:
-        return given
-    if secret:
-        return totp(secret)
-    return str(click.prompt("Code from your authenticator app", err=True))
-
-
-@cli.command()
-@click.option("--username", envvar="AUTOMATION_USERNAME", help="Your user name [AUTOMATION_USERNAME].")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
-@click.option("--mfa-code", help="The current code of your authenticator app, if MFA is on.")
-@with_settings
-def login(context: Context, username: str | None, password_stdin: bool, mfa_code: str | None) -> None:
-    """Sign in (SRP: the password is never sent) and keep the session for the other commands.
-
-    A temporary password asks for a new one; MFA asks for the authenticator's code. For scripts the
-    password can come from AUTOMATION_PASSWORD or --password-stdin, and the code from
-    AUTOMATION_TOTP_SECRET.
-    """
-    context.settings.require("user_pool_id", "client_id")
-    name = username or click.prompt("Username", err=True)
-    tokens = cognito.sign_in(
-        context.settings, name, _password(password_stdin), _new_password, lambda: _mfa_code(mfa_code)
-    )
-    context.cache.store(context.profile, tokens)
-    groups = ", ".join(tokens.groups()) or "none"
-    err.print(f"Signed in as [bold]{name}[/] (groups: {groups}).")
-
-
-@cli.command()
-@with_settings
-def logout(context: Context) -> None:
-    """Sign out: revoke the session at Cognito and forget it here."""
-    tokens = context.cache.load(context.profile)
-    if tokens is None:
-        err.print("Not signed in.")
-        return
-    context.cache.store(context.profile, None)
-    try:
-        cognito.revoke(context.settings, tokens)
-    except CliError as error:
-        err.print(f"Forgot the session here, but Cognito did not revoke it: {error.message}")
-        return
-    err.print(f"Signed out {tokens.username}.")
-
-
-@cli.command()
-@with_settings
-def whoami(context: Context) -> None:
-    """Who the saved session belongs to, its groups and when its token expires."""
-    tokens = context.tokens()
-    expires = tokens.expires_at().isoformat()
-    out.print(f"{tokens.username} (groups: {', '.join(tokens.groups()) or 'none'}); token expires {expires}")
-
-
 # --- reading ------------------------------------------------------------------------------------------
 
 
@@ -163,13 +55,13 @@ def status(context: Context, job: str | None, as_json: bool) -> None:
     if job is None:
         listing = api.get("/jobs")
         if as_json:
-            _print_json(listing)
+            print_json(listing)
         else:
             render.status_table(out, listing)
         return
     detail = api.get(f"/jobs/{job}")
     if as_json:
-        _print_json(detail)
+        print_json(detail)
         return
     render.status_table(out, {"jobs": [detail]})
     if detail.get("last_failure_run"):
@@ -238,7 +130,7 @@ def runs(
         if not cursor:
             break
     if as_json:
-        _print_json({"runs": found})
+        print_json({"runs": found})
     else:
         render.runs_table(out, found)
 
@@ -251,7 +143,7 @@ def run_detail(context: Context, run_id: str, as_json: bool) -> None:
     """Everything a run recorded: counts, error and stack, failed items, the link to its logs."""
     run = context.api().get(f"/runs/{run_id}")
     if as_json:
-        _print_json(run)
+        print_json(run)
     else:
         render.run_detail(out, run)
 
@@ -280,7 +172,7 @@ def _confirm(question: str, yes: bool) -> None:
 
 def outcome(run: dict[str, Any], as_json: bool) -> ExitCode:
     if as_json:
-        _print_json(run)
+        print_json(run)
     else:
         render.run_detail(out, run, stack=False)
     return OUTCOME_EXIT[run["status"]]
@@ -327,7 +219,7 @@ def run(
     err.print(f"Started run {started['run_id']} of {job}.")
     if not wait:
         if as_json:
-            _print_json(started)
+            print_json(started)
         else:
             out.print(started["run_id"])
         return ExitCode.OK
@@ -346,7 +238,7 @@ def _schedule_change(context: Context, job: str, action: str, reason: str | None
     body = {"reason": reason} if reason else {}
     status_after: dict[str, Any] = context.api().post(f"/jobs/{job}/{action}", body).body
     if as_json:
-        _print_json(status_after)
+        print_json(status_after)
         return
     paused = status_after.get("paused")
     next_run = (status_after.get("schedule") or {}).get("next_run_at")
@@ -376,7 +268,8 @@ def resume(context: Context, job: str, reason: str | None, as_json: bool) -> Non
     _schedule_change(context, job, "resume", reason, as_json)
 
 
-cli.add_command(smoke)
+for command in (configure, login, logout, whoami, smoke):
+    cli.add_command(command)
 
 
 def main() -> None:

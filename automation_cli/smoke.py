@@ -10,17 +10,15 @@ from __future__ import annotations
 import os
 
 import click
-from rich.console import Console
 
 from automation_cli import cognito, render
+from automation_cli.consoles import err as say
 from automation_cli.context import Context
 from automation_cli.exits import CliError, ExitCode
 from automation_cli.follow import OUTCOME_EXIT, follow, start_run
 from automation_cli.options import with_settings
 from automation_cli.session import MemoryTokens
 from automation_cli.totp import totp
-
-say = Console(stderr=True, highlight=False)
 
 
 def _required(name: str) -> str:

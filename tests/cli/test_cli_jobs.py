@@ -203,6 +203,16 @@ def test_given_a_viewer_outside_admin_and_ceo_then_run_is_refused_with_4_and_the
     assert "no access" in run.stderr and "admin or ceo" in run.stderr
 
 
+def test_given_no_session_when_running_then_nothing_starts_and_it_exits_3(automation: Automation) -> None:
+    before = json.loads(automation("runs", "--job", "follow-ups", "--json").stdout)["runs"]
+
+    result = automation("run", "follow-ups", "--reason", "x", "--yes", "--wait", "--profile", "signed-out")
+
+    assert result.code == 3
+    assert "not signed in" in result.stderr and "automation login --profile signed-out" in result.stderr
+    assert json.loads(automation("runs", "--job", "follow-ups", "--json").stdout)["runs"] == before
+
+
 def test_given_an_unknown_job_then_the_known_names_are_listed_with_exit_5(automation: Automation) -> None:
     result = automation("run", "invoices", "--reason", "x", "--yes")
 

@@ -6,9 +6,11 @@ import stat
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from automation_cli.app import cli
 from automation_cli.config import Settings, config_file, resolve, save
-from automation_cli.exits import CliError, ExitCode
+from automation_cli.exits import EXIT_CODE_HELP, CliError, ExitCode
 from automation_cli.session import TokenCache, Tokens
 from automation_cli.totp import totp
 
@@ -92,3 +94,12 @@ def test_given_the_rfc_6238_test_secret_then_the_codes_match_the_rfc(at: int, co
     secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # base32 of "12345678901234567890"
 
     assert totp(secret, at) == code
+
+
+def test_given_the_help_then_every_exit_code_is_documented() -> None:
+    result = CliRunner().invoke(cli, ["--help"], prog_name="automation")
+
+    assert result.exit_code == 0
+    for code, meaning in EXIT_CODE_HELP.items():
+        assert f"{int(code):>3}  {meaning}" in result.output
+    assert set(EXIT_CODE_HELP) == set(ExitCode)
