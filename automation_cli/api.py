@@ -22,7 +22,6 @@ TokenSource = Callable[[bool], str]
 class Answer:
     status: int
     body: Any
-    headers: Mapping[str, str]
 
 
 class Api:
@@ -66,9 +65,9 @@ class Api:
             request.add_header(name, value)
         try:
             with urllib.request.urlopen(request, timeout=self._timeout) as response:
-                status, raw, answer_headers = response.status, response.read(), dict(response.headers)
+                status, raw = response.status, response.read()
         except urllib.error.HTTPError as error:
-            status, raw, answer_headers = error.code, error.read(), dict(error.headers or {})
+            status, raw = error.code, error.read()
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             reason = getattr(error, "reason", error)
             raise CliError(
@@ -80,7 +79,7 @@ class Api:
             parsed = json.loads(raw) if raw else None
         except ValueError:
             parsed = raw.decode("utf-8", errors="replace")
-        return Answer(status, parsed, answer_headers)
+        return Answer(status, parsed)
 
 
 def _error_of(body: Any) -> dict[str, Any]:

@@ -14,12 +14,13 @@ from automation_cli.config import Settings
 from automation_cli.exits import CliError, ExitCode
 from automation_cli.session import Tokens
 
-# Errors Cognito gives for a wrong login, worded as Cognito words them to the portal.
+# A wrong password and an unknown user: Cognito's own message says which it admits to.
 _WRONG_LOGIN = {"NotAuthorizedException", "UserNotFoundException"}
 _PUBLIC_INPUT = {"InvalidPasswordException", "InvalidParameterException", "PasswordResetRequiredException"}
 
 
 def _client(settings: Settings) -> Any:
+    # Imported here: boto3 takes a noticeable part of a second to load, and most commands never need it.
     import boto3
     from botocore import UNSIGNED
     from botocore.config import Config
