@@ -11,12 +11,13 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install lock system-deps dev test test-fast lint format bench synth openapi openapi-check clean
+.PHONY: install lock system-deps dev test test-fast lint format bench synth openapi openapi-check smoke clean
 
 # Every package is checked against the lock's hashes: a changed or substituted file stops the install.
 $(STAMP): requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -55,6 +56,13 @@ test: install system-deps lint openapi-check
 
 test-fast: install
 	$(BIN)/pytest tests/unit tests/integration -q
+
+# Signs in, reads status, runs a job and follows it to SUCCEEDED, against the API the AUTOMATION_*
+# variables name (a deployed stack's outputs, or what `make dev` prints).
+SMOKE_JOB ?= follow-ups
+
+smoke: install
+	$(BIN)/automation smoke --job $(SMOKE_JOB)
 
 bench: install
 	$(BIN)/python -m bench

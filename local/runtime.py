@@ -222,8 +222,10 @@ class Runtime:
     def banner(self) -> str:
         """What a new user needs: where to go, how to sign in, where AWS is, when jobs run, how to stop."""
         from functions.catalog import CATALOG
+        from functions.settings import get_settings
 
         assert self.provisioned is not None and self._aws is not None
+        settings = get_settings()
         now = datetime.now(UTC)
         moto = self._aws.url
         width = max(len(user.username) for user in self.provisioned.users)
@@ -244,6 +246,10 @@ class Runtime:
                 "  Demo logins (new passwords at every start):",
                 *logins,
                 f"  AWS emulation  {moto}  (e.g. aws --endpoint-url {moto} dynamodb list-tables)",
+                "  Command line   paste the line below, then run `automation login --username admin`:",
+                f"    export AUTOMATION_API_URL={self.origin}/api AUTOMATION_REGION={settings.region}"
+                f" AUTOMATION_USER_POOL_ID={self.provisioned.user_pool_id}"
+                f" AUTOMATION_CLIENT_ID={self.provisioned.client_id} AUTOMATION_COGNITO_ENDPOINT={moto}",
                 "  Schedules fire at their real times:",
                 *schedules,
                 "  Each run's logs are printed here and linked from the run in the portal.",

@@ -1,0 +1,1 @@
+"""`automation`: the DevSphere Automation API from a terminal, for admins and for scripts."""
