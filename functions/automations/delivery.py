@@ -124,6 +124,7 @@ class Mailer:
                 Destination={"ToAddresses": list(email.to)},
                 Message={"Subject": {"Data": email.subject, "Charset": "UTF-8"}, "Body": body},
                 ReplyToAddresses=list(email.reply_to),
+                ConfigurationSetName=get_settings().ses_configuration_set,
             )
         except ClientError as error:
             raise _delivery_error(error, email) from error

@@ -21,7 +21,11 @@ from infra.stack import AutomationStack
 SYNTH_TIME = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 # Production, so that the stage-dependent protections are what the template shows; the offline synth
 # test covers the default stage.
-CONTEXT = {"stage": "prod", "alertEmail": "ops@devsphere.example"}
+CONTEXT = {
+    "stage": "prod",
+    "alertEmail": "ops@devsphere.example",
+    "senderEmail": "automation@devsphere.example",
+}
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,12 @@ def test_given_no_context_when_configured_then_the_dev_stage_uses_the_functions_
 
 
 def test_given_the_prod_stage_when_configured_then_names_carry_it_and_data_is_retained():
-    config = _config(stage="prod", bundleDependencies="true", retentionDays="30")
+    config = _config(
+        stage="prod",
+        senderEmail="automation@devsphere.example",
+        bundleDependencies="true",
+        retentionDays="30",
+    )
 
     assert config.settings.schedule_name("follow-ups") == "devsphere-automation-prod-follow-ups"
     assert config.settings.schedule_group == "devsphere-automation-prod"
