@@ -12,6 +12,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -94,7 +95,7 @@ class Email(Construct):
         acknowledge(
             self.dead_letter_queue,
             "AwsSolutions-SQS3",
-            "This queue is itself the dead-letter queue of the feedback rule and function.",
+            "This queue is itself the dead-letter queue of the feedback rule and function; it is alarmed.",
         )
         self.feedback = ServiceFunction(
             self,
@@ -107,7 +108,9 @@ class Email(Construct):
             timeout=Duration.seconds(30),
             memory_mb=256,
             environment=data.environment(data.platform_models),
+            # EventBridge's retries cover only handing the event over; Lambda's cover the function failing.
             retry_attempts=2,
+            on_failure=destinations.SqsDestination(self.dead_letter_queue),
         )
         data.grant(self.feedback.role, data.platform_models, write=True)
         self.rule = events.Rule(

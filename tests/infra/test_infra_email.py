@@ -114,7 +114,19 @@ def test_given_bounces_and_complaints_when_ses_reports_them_then_they_reach_the_
     }
     (target,) = rule["Targets"]
     assert target["Arn"] == {"Fn::GetAtt": [feedback_id, "Arn"]}
-    assert "DeadLetterConfig" in target
+    # An event neither handed over nor processed after the retries is kept, in one alarmed queue.
+    (queue_id,) = [
+        logical_id
+        for logical_id, body in synthesized.of_type("AWS::SQS::Queue").items()
+        if body["Properties"]["QueueName"] == synthesized.config.name("email-feedback-dlq")
+    ]
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue_id, "Arn"]}}
+    (invoke_config,) = [
+        body["Properties"]
+        for body in synthesized.of_type("AWS::Lambda::EventInvokeConfig").values()
+        if body["Properties"]["FunctionName"] == {"Ref": feedback_id}
+    ]
+    assert invoke_config["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [queue_id, "Arn"]}
     (permission,) = [
         body["Properties"]
         for body in synthesized.of_type("AWS::Lambda::Permission").values()

@@ -183,3 +183,15 @@ def test_given_any_send_when_it_reaches_ses_then_it_names_the_configuration_set(
     (params,) = sent
     assert params["ConfigurationSetName"] == get_settings().ses_configuration_set
     assert params["Source"] == get_settings().sender_email
+
+
+def test_given_a_complained_contact_when_re_imported_as_subscribed_then_the_complaint_is_cleared_with_it(
+    platform: Platform,
+):
+    seeded(platform, contact("c-ada", "ada@example.com"))
+    handler(complaint(["ada@example.com"]), platform.lambda_context())
+
+    platform.load({"contacts": [contact("c-ada", "ada@example.com", unsubscribed=False)]})
+
+    ada = _contact("c-ada")
+    assert ada.unsubscribed is False and ada.complaint_reason is None
