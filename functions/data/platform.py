@@ -168,6 +168,16 @@ class ContactModel(PlatformRecord, discriminator="contact"):
         return f"{email.lower()}#{contact_id}"
 
 
+class EmailFeedbackModel(PlatformItem, discriminator="email_feedback"):
+    """One SES bounce or complaint already acted on (id = SES feedbackId), so a redelivery changes nothing."""
+
+    event_type = UnicodeAttribute()
+    message_id = UnicodeAttribute()
+    recipients = ListAttribute[Any](of=UnicodeAttribute, default=list)
+    contact_ids = ListAttribute[Any](of=UnicodeAttribute, default=list)
+    received_at = UTCDateTimeAttribute()
+
+
 class StepAttribute(MapAttribute[str, Any]):
     delay_minutes = NumberAttribute()
     subject = UnicodeAttribute()
@@ -298,13 +308,3 @@ class SendClaimModel(PlatformItem, discriminator="send_claim"):
     sent_at = UTCDateTimeAttribute(null=True)
     message_id = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
-
-
-class EmailFeedbackModel(PlatformItem, discriminator="email_feedback"):
-    """One SES bounce or complaint already acted on (id = SES feedbackId), so a redelivery changes nothing."""
-
-    event_type = UnicodeAttribute()
-    message_id = UnicodeAttribute()
-    recipients = ListAttribute[Any](of=UnicodeAttribute, default=list)
-    contact_ids = ListAttribute[Any](of=UnicodeAttribute, default=list)
-    received_at = UTCDateTimeAttribute()
