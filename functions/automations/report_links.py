@@ -73,7 +73,8 @@ class LinkSigner:
     def verify(self, token: str, now: datetime) -> str:
         """The object key the token names; InvalidLinkError or ExpiredLinkError if it must not be served."""
         payload, _, signature = token.partition(".")
-        if not payload or not hmac.compare_digest(signature, self._signature(payload)):
+        # As bytes: compare_digest refuses str with non-ASCII characters, which a query string may carry.
+        if not payload or not hmac.compare_digest(signature.encode(), self._signature(payload).encode()):
             raise InvalidLinkError("this report link is not valid")
         try:
             claims: Any = json.loads(_decode(payload))

@@ -65,7 +65,7 @@ def test_given_a_token_whose_payload_was_changed_when_checked_then_it_is_invalid
             SIGNER.verify(forged, clock.now())
 
 
-@pytest.mark.parametrize("token", ["", "no-dot", ".", "abc.def", "!!!.???"])
+@pytest.mark.parametrize("token", ["", "no-dot", ".", "abc.def", "!!!.???", "é.é", "abc.ü"])
 def test_given_a_malformed_token_when_checked_then_it_is_invalid(clock, token):
     with pytest.raises(InvalidLinkError):
         SIGNER.verify(token, clock.now())
