@@ -19,6 +19,12 @@ class Settings:
     sender_email: str
     reports_bucket: str
     portal_origin: str
+    # Every send names this SES configuration set, whose bounce and complaint events reach email-feedback.
+    ses_configuration_set: str
+    # The HMAC key of report download links (a Secrets Manager secret) and where the link base URL is kept
+    # (an SSM parameter: the API's URL is known only once the API exists, after the job functions).
+    report_link_secret: str
+    report_download_url_parameter: str
 
     def function_name(self, job: str) -> str:
         return f"{self.resource_prefix}-{job}"
@@ -52,4 +58,9 @@ def get_settings() -> Settings:
         sender_email=env.get("SENDER_EMAIL", "automation@devsphere.example"),
         reports_bucket=env.get("REPORTS_BUCKET", f"{DEFAULT_PREFIX}-reports"),
         portal_origin=env.get("PORTAL_ORIGIN", "http://127.0.0.1:8000"),
+        ses_configuration_set=env.get("SES_CONFIGURATION_SET", f"{DEFAULT_PREFIX}-email"),
+        report_link_secret=env.get("REPORT_LINK_SECRET", f"{DEFAULT_PREFIX}-report-links"),
+        report_download_url_parameter=env.get(
+            "REPORT_DOWNLOAD_URL_PARAMETER", f"/{DEFAULT_PREFIX}/report-download-url"
+        ),
     )

@@ -88,8 +88,15 @@ class StageConfig:
             value = node.try_get_context(key)
             return None if value in (None, "") else value
 
+        stage = str(read("stage") or DEFAULT_STAGE)
+        if stage == PRODUCTION_STAGE and read("senderEmail") is None:
+            # The placeholder sender is no address SES can verify: every email of a prod deploy would fail.
+            raise ConfigError(
+                f"stage '{stage}' needs -c senderEmail=<address you can receive mail at>; the stack creates "
+                "its SES identity and SES emails that address a verification link"
+            )
         return cls(
-            stage=str(read("stage") or DEFAULT_STAGE),
+            stage=stage,
             sender_email=str(read("senderEmail") or defaults.sender_email),
             retention_days=int(read("retentionDays") or defaults.retention_days),
             alert_emails=tuple(

@@ -15,9 +15,11 @@ from constructs import Construct, IConstruct
 from infra.config import StageConfig
 from infra.constructs.api import Api
 from infra.constructs.data import Data
-from infra.constructs.jobs import Jobs
+from infra.constructs.email import Email
+from infra.constructs.jobs import REPORT_WRITERS, Jobs
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.portal import Portal
+from infra.constructs.report_links import ReportLinks
 
 
 @jsii.implements(IAspect)
@@ -66,6 +68,11 @@ class AutomationStack(Stack):
         portal = Portal(self, "Portal", config=config, access_logs=data.access_logs)
         api = Api(self, "Api", config=config, data=data, jobs=jobs, code=code, portal_origin=portal.origin)
         portal.publish(portal_site, api.portal_config())
+        email = Email(self, "Email", config=config, data=data, code=code)
+        links = ReportLinks(self, "ReportLinks", config=config, data=data, code=code)
+        links.serve(api, [jobs.job_functions[job].role for job in sorted(REPORT_WRITERS)])
+        monitoring.watch_function("email-feedback", email.feedback.function, email.dead_letter_queue)
+        monitoring.watch_function("report-download", links.download.function)
         # Last: it alarms on every function of the stack, so a function added after it would go unwatched.
         monitoring.watch(jobs, api)
 

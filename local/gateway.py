@@ -130,6 +130,8 @@ class Gateway:
     invoke_api: InvokeApi
     logs: LogStore
     portal_dir: Path
+    # GET paths under /api that API Gateway serves without the authorizer (the report download links).
+    public_routes: dict[str, InvokeApi] = field(default_factory=dict)
 
     def handle(self, request: Request) -> Response:
         path = request.path
@@ -173,10 +175,14 @@ class Gateway:
                     "Access-Control-Max-Age": "600",
                 },
             )
-        claims = self.verifier.claims(request.header("Authorization"))
-        if claims is None:
-            return Response.json(HTTPStatus.UNAUTHORIZED, {"message": "Unauthorized"}, self._cors())
-        result = self.invoke_api(self.proxy_event(request, claims))
+        public = self.public_routes.get(request.path.removeprefix(API_PREFIX))
+        if public is not None and request.method == "GET":
+            result = public(self.proxy_event(request, {}))
+        else:
+            claims = self.verifier.claims(request.header("Authorization"))
+            if claims is None:
+                return Response.json(HTTPStatus.UNAUTHORIZED, {"message": "Unauthorized"}, self._cors())
+            result = self.invoke_api(self.proxy_event(request, claims))
         if result.error is not None:
             # API Gateway hides the function's error; its own messages for these two cases.
             if result.timed_out:

@@ -37,6 +37,7 @@ WORKERS = 16
 API_TIMEOUT_SECONDS = 29
 SUPPORT_TIMEOUT_SECONDS = 60
 SUPPORT_MEMORY_MB = 256
+DOWNLOAD_TIMEOUT_SECONDS = 10
 WATCH_INTERVAL_SECONDS = 0.2
 
 
@@ -73,6 +74,12 @@ def service_functions(settings: Settings) -> list[FunctionSpec]:
             SUPPORT_MEMORY_MB,
         ),
         FunctionSpec(settings.function_name("api"), "functions.api.app.handler", API_TIMEOUT_SECONDS, 512),
+        FunctionSpec(
+            settings.function_name("report-download"),
+            "functions.api.report_download.handler",
+            DOWNLOAD_TIMEOUT_SECONDS,
+            SUPPORT_MEMORY_MB,
+        ),
     ]
 
 

@@ -16,10 +16,12 @@ from typing import Any
 
 import boto3
 
+from functions.automations.report_links import DOWNLOAD_PATH
 from functions.catalog import CATALOG, WATCHDOG_SCHEDULE_EXPRESSION
 from functions.data.schema import create_tables
 from functions.lifecycle.events import scheduled_payload
 from functions.settings import Settings, get_settings
+from local.gateway import API_PREFIX
 
 # What EventBridge Scheduler replaces in a target's input at each tick.
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
@@ -62,6 +64,7 @@ def provision(function_arn: Callable[[str], str], role_arn: str) -> Provisioned:
     create_tables()
     _email_sender(settings)
     _reports_bucket(settings)
+    _report_links(settings)
     create_schedules(settings, function_arn, role_arn)
     pool_id, client_id, users = _user_pool(settings)
     return Provisioned(pool_id, client_id, users, alert_topic_arn)
@@ -74,7 +77,21 @@ def _alert_topic(settings: Settings) -> str:
 
 def _email_sender(settings: Settings) -> None:
     # SES rejects mail from an unverified sender; moto verifies the identity at once.
-    boto3.client("ses").verify_email_identity(EmailAddress=settings.sender_email)
+    ses = boto3.client("ses")
+    ses.verify_email_identity(EmailAddress=settings.sender_email)
+    ses.create_configuration_set(ConfigurationSet={"Name": settings.ses_configuration_set})
+
+
+def _report_links(settings: Settings) -> None:
+    """The link signing key and the download URL, as the stack creates them (the URL through this origin)."""
+    boto3.client("secretsmanager").create_secret(
+        Name=settings.report_link_secret, SecretString=secrets.token_urlsafe(48)
+    )
+    boto3.client("ssm").put_parameter(
+        Name=settings.report_download_url_parameter,
+        Value=f"{settings.portal_origin}{API_PREFIX}{DOWNLOAD_PATH}",
+        Type="String",
+    )
 
 
 def _reports_bucket(settings: Settings) -> None:

@@ -131,6 +131,7 @@ class Runtime:
         self._serve()
 
     def _provision(self, store: LogStore) -> None:
+        from functions.automations.report_links import DOWNLOAD_PATH
         from functions.settings import get_settings
         from local import demo_data
         from local.gateway import Gateway, TokenVerifier
@@ -149,6 +150,7 @@ class Runtime:
         pool = self.provisioned.user_pool_id
         lambdas = self._lambdas
         api_function = settings.function_name("api")
+        download_function = settings.function_name("report-download")
         self._gateway.gateway = Gateway(
             origin=self.origin,
             region=settings.region,
@@ -163,6 +165,7 @@ class Runtime:
             invoke_api=lambda event: lambdas.invoke(api_function, event),
             logs=store,
             portal_dir=PORTAL_DIR,
+            public_routes={DOWNLOAD_PATH: lambda event: lambdas.invoke(download_function, event)},
         )
 
     def _serve(self) -> None:

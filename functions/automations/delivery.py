@@ -160,6 +160,7 @@ class Mailer:
                 Destination={"ToAddresses": list(email.to)},
                 Message={"Subject": {"Data": email.subject, "Charset": "UTF-8"}, "Body": body},
                 ReplyToAddresses=list(email.reply_to),
+                ConfigurationSetName=get_settings().ses_configuration_set,
             )
         except ClientError as error:
             if str(error.response.get("Error", {}).get("Code")) in _THROTTLING_CODES:

@@ -133,6 +133,10 @@ def _contact(batch: _Import, record: ContactRecord, contact: ContactModel) -> No
             setattr(contact, flag, getattr(record, flag))
     if not contact.bounced:
         contact.bounce_reason = None
+    if not contact.unsubscribed:
+        contact.complaint_reason = None
+    contact.list_key = ListKey.CONTACT_EMAIL.value
+    contact.list_sort = ContactModel.email_sort_key(contact.email, contact.id)
 
 
 def _deal(batch: _Import, record: DealRecord, deal: DealModel) -> None:

@@ -1,26 +1,26 @@
-"""Stores a built report in S3 under a dated key and hands out presigned links to it.
+"""Stores a built report in S3 under a dated key and hands out links to it that work for LINK_LIFETIME.
 
 Keys are reports/<report id>/<period>/<report type>.csv and .html, so a retry of the same period overwrites
-rather than duplicates. A presigned link lives LINK_LIFETIME at most; when it is signed with a Lambda role's
-temporary credentials it also ends when that role session does (hours), which is as long as AWS allows.
+rather than duplicates. The links are signed download links (functions.automations.report_links), not
+presigned S3 URLs: one presigned with a Lambda role's temporary credentials dies with that role session
+(hours), long before the 7 days the email promises.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from functions.automations.report_links import KEY_PREFIX, LINK_LIFETIME, LinkSetupError, link_to
+from functions.clock import SYSTEM_CLOCK, Clock
 from functions.settings import get_settings
-
-LINK_LIFETIME = timedelta(days=7)  # the longest a SigV4 presigned URL may live
 
 
 class ReportStorageError(Exception):
-    """S3 refused or failed a write; the report is built again by the next attempt."""
+    """S3 refused or failed a write, or links could not be made; the next attempt builds the report again."""
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,9 @@ class StoredReport:
 
 
 class ReportStorage:
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
         self._client: Any = None
+        self._clock = clock
 
     def _s3(self) -> Any:
         if self._client is None:
@@ -42,7 +43,7 @@ class ReportStorage:
 
     def store(self, report_id: str, period: str, name: str, csv_text: str, html_text: str) -> StoredReport:
         bucket = get_settings().reports_bucket
-        prefix = f"reports/{report_id}/{period}/{name}"
+        prefix = f"{KEY_PREFIX}{report_id}/{period}/{name}"
         keys = {"csv": f"{prefix}.csv", "html": f"{prefix}.html"}
         try:
             self._s3().put_object(
@@ -54,14 +55,8 @@ class ReportStorage:
                 Body=html_text.encode(),
                 ContentType="text/html; charset=utf-8",
             )
-            links = {
-                kind: self._s3().generate_presigned_url(
-                    "get_object",
-                    Params={"Bucket": bucket, "Key": key},
-                    ExpiresIn=int(LINK_LIFETIME.total_seconds()),
-                )
-                for kind, key in keys.items()
-            }
-        except (ClientError, BotoCoreError) as error:
+            expires_at = self._clock.now() + LINK_LIFETIME
+            links = {kind: link_to(key, expires_at) for kind, key in keys.items()}
+        except (ClientError, BotoCoreError, LinkSetupError) as error:
             raise ReportStorageError(f"storing {prefix} in {bucket} failed: {error}") from error
         return StoredReport(keys["csv"], keys["html"], links["csv"], links["html"])

@@ -50,6 +50,8 @@ class DueBucket(StrEnum):
 class ListKey(StrEnum):
     DEAL = "deal"
     SUBSCRIPTION = "subscription"
+    # Contacts by lower-cased email address: SES feedback names an address, not a contact.
+    CONTACT_EMAIL = "contact_email"
 
 
 class EnrollmentStatus(StrEnum):
@@ -158,6 +160,22 @@ class ContactModel(PlatformRecord, discriminator="contact"):
     bounced = BooleanAttribute(default=False)
     bounce_reason = UnicodeAttribute(null=True)
     replied = BooleanAttribute(default=False)
+    # Set with unsubscribed when a recipient marks our email as spam: what they reported and when.
+    complaint_reason = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def email_sort_key(email: str, contact_id: str) -> str:
+        return f"{email.lower()}#{contact_id}"
+
+
+class EmailFeedbackModel(PlatformItem, discriminator="email_feedback"):
+    """One SES bounce or complaint already acted on (id = SES feedbackId), so a redelivery changes nothing."""
+
+    event_type = UnicodeAttribute()
+    message_id = UnicodeAttribute()
+    recipients = ListAttribute[Any](of=UnicodeAttribute, default=list)
+    contact_ids = ListAttribute[Any](of=UnicodeAttribute, default=list)
+    received_at = UTCDateTimeAttribute()
 
 
 class StepAttribute(MapAttribute[str, Any]):

@@ -90,6 +90,20 @@ class Api(Construct):
         self._grant(data, jobs)
         self.rest_api = self._rest_api(config, portal_origin)
 
+    def add_public_method(self, path: str, function: lambda_.IFunction, query: tuple[str, ...]) -> None:
+        """A GET without the Cognito authorizer, for links opened from an email: what it serves checks its
+        own credential (a signed token in the required query parameters)."""
+        method = self.rest_api.root.resource_for_path(path).add_method(
+            "GET",
+            apigateway.LambdaIntegration(function, allow_test_invoke=False),
+            authorization_type=apigateway.AuthorizationType.NONE,
+            request_validator=self._validator,
+            request_parameters={f"method.request.querystring.{name}": True for name in query},
+        )
+        reason = "An emailed link opens in any browser; the signed, expiring token in it is the credential."
+        acknowledge(method, "AwsSolutions-APIG4", reason)
+        acknowledge(method, "AwsSolutions-COG4", reason)
+
     def portal_config(self) -> dict[str, str]:
         """The portal's config.json: the same keys the local runtime serves."""
         return {
@@ -216,7 +230,7 @@ class Api(Construct):
             cognito_user_pools=[self.user_pool],
             identity_source=apigateway.IdentitySource.header("Authorization"),
         )
-        validator = api.add_request_validator(
+        validator = self._validator = api.add_request_validator(
             "Validator", validate_request_body=True, validate_request_parameters=True
         )
         integration = apigateway.LambdaIntegration(self.function.function, allow_test_invoke=False)

@@ -24,7 +24,9 @@ from functions.catalog import (
 from functions.lifecycle.events import scheduled_payload
 from infra.config import StageConfig
 from infra.constructs.data import Data
+from infra.constructs.email import configuration_set_name, sending_statement
 from infra.constructs.function import ServiceFunction
+from infra.constructs.report_links import link_signing_environment
 from infra.nag import acknowledge, arn_of
 
 # Jobs that store reports: they alone may write to (and presign links into) the reports bucket, and only
@@ -188,9 +190,11 @@ class Jobs(Construct):
         environment = {
             **data.environment(data.run_log_models + data.platform_models),
             "SENDER_EMAIL": self._config.sender_email,
+            "SES_CONFIGURATION_SET": configuration_set_name(self._config),
         }
         if job.name in REPORT_WRITERS:
             environment["REPORTS_BUCKET"] = data.reports.bucket_name
+            environment.update(link_signing_environment(self._config))
         function = ServiceFunction(
             self,
             job.name,
@@ -219,15 +223,11 @@ class Jobs(Construct):
         function.role.add_to_principal_policy(
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[own_arn])
         )
-        sender_domain = self._config.sender_email.split("@", 1)[1]
-        function.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["ses:SendEmail"],
-                resources=[
-                    stack.format_arn(service="ses", resource="identity", resource_name=identity)
-                    for identity in (self._config.sender_email, sender_domain)
-                ],
-            )
+        function.role.add_to_principal_policy(sending_statement(self, self._config))
+        acknowledge(
+            function.role,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]",
+            "SES sandbox recipients are identities too; ses:FromAddress limits sending to our sender.",
         )
         acknowledge(
             function.role,

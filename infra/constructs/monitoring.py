@@ -11,8 +11,10 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from functions.catalog import JOB_NAMES
@@ -168,6 +170,20 @@ class Monitoring(Construct):
             threshold=5,
         )
         self._dashboard(jobs)
+
+    def watch_function(
+        self, label: str, function: lambda_.IFunction, dead_letter_queue: sqs.IQueue | None = None
+    ) -> None:
+        """A function outside the job catalog: its errors, and events that never reached it, page too."""
+        self._alarm(f"{label}-errors", function.metric_errors(period=PERIOD), f"The {label} function failed.")
+        if dead_letter_queue is not None:
+            self._alarm(
+                f"{label}-dlq",
+                dead_letter_queue.metric_approximate_number_of_messages_visible(
+                    period=PERIOD, statistic="Maximum"
+                ),
+                f"Messages wait in the {label} dead-letter queue: an event was never processed.",
+            )
 
     def _alarm(
         self,

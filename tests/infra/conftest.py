@@ -26,7 +26,12 @@ SYNTH_TIME = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 # Production, so that the stage-dependent protections are what the template shows; the offline synth
 # test covers the default stage.
 # Dependencies are left out of this asset: tests/infra/test_infra_bundle.py builds and checks the real one.
-CONTEXT = {"stage": "prod", "alertEmail": "ops@devsphere.example", "bundleDependencies": "false"}
+CONTEXT = {
+    "stage": "prod",
+    "alertEmail": "ops@devsphere.example",
+    "senderEmail": "automation@devsphere.example",
+    "bundleDependencies": "false",
+}
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,12 @@ def test_given_no_context_when_configured_then_a_plain_deploy_bundles_the_depend
 
 
 def test_given_the_prod_stage_when_configured_then_names_carry_it_and_data_is_retained():
-    config = _config(stage="prod", alertEmail="ops@example.com", retentionDays="30")
+    config = _config(
+        stage="prod",
+        alertEmail="ops@example.com",
+        senderEmail="automation@devsphere.example",
+        retentionDays="30",
+    )
 
     assert config.settings.schedule_name("follow-ups") == "devsphere-automation-prod-follow-ups"
     assert config.settings.schedule_group == "devsphere-automation-prod"

@@ -11,6 +11,7 @@ import pytest
 from functions.clock import ManualClock
 from functions.data.run_log import RunLog
 from functions.settings import get_settings
+from tests.integration.email.links import provision_report_links
 from tests.integration.jobs.job_harness import Platform, RecordingInvoker
 
 
@@ -21,6 +22,7 @@ def platform(aws: None, clock: ManualClock, lambda_context: Callable[..., Any], 
     boto3.client("s3").create_bucket(
         Bucket=settings.reports_bucket, CreateBucketConfiguration={"LocationConstraint": settings.region}
     )
+    provision_report_links()
     return Platform(clock, lambda_context, run_log)
 
 

@@ -14,6 +14,7 @@ from functions.data.platform import ReportModel
 from functions.data.platform_store import get_one
 from functions.lifecycle.context import RunContext
 from functions.settings import get_settings
+from tests.integration.email.links import linked_keys
 from tests.integration.jobs.job_harness import Platform, owner
 
 
@@ -115,8 +116,10 @@ def test_given_due_reports_when_the_job_runs_then_each_is_stored_linked_by_email
     ceo_subjects = sorted(message.subject for message in platform.sent_to("ceo@devsphere.example"))
     assert ceo_subjects == ["Pipeline Summary (daily): 2026-11-27", "Upcoming Renewals (weekly): 2026-W47"]
     [to_ana] = platform.sent_to("ana@devsphere.example")
-    assert "reports/r-pipeline/2026-11-27/pipeline_summary.html" in to_ana.body
-    assert f"X-Amz-Expires={int(LINK_LIFETIME.total_seconds())}" in to_ana.body
+    html_link, csv_link = linked_keys(to_ana.body, platform.clock.now())
+    assert html_link == "reports/r-pipeline/2026-11-27/pipeline_summary.html"
+    assert csv_link == "reports/r-pipeline/2026-11-27/pipeline_summary.csv"
+    assert f"work for up to {LINK_LIFETIME.days} days" in to_ana.body
 
     daily = get_one(ReportModel, "r-pipeline")
     assert daily is not None and daily.last_period == "2026-11-27"

@@ -78,6 +78,7 @@ def test_given_ses_accepts_when_sending_then_the_request_carries_both_parts_and_
                 },
             },
             "ReplyToAddresses": [],
+            "ConfigurationSetName": "devsphere-automation-email",
         },
     )
 
