@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from moto.cognitoidp.exceptions import NotAuthorizedError
-from moto.cognitoidp.models import CognitoIdpBackend
+from moto.cognitoidp.models import CognitoIdpBackend, UserStatus
 
 # RFC 5054's 3072-bit group, which Cognito uses with g = 2.
 N_HEX = (
@@ -200,6 +200,11 @@ def emulate_cognito(notify: Callable[[str], None], portal_url: str) -> Callable[
         return user
 
     def forgot_password(backend: CognitoIdpBackend, client_id: str, username: str) -> Any:
+        pool = next((pool for pool in backend.user_pools.values() if client_id in pool.clients), None)
+        user = pool._get_user(username) if pool else None
+        if user is not None and user.status == UserStatus.FORCE_CHANGE_PASSWORD:
+            # As Cognito: an invited user's way in is the temporary password, not a reset.
+            raise NotAuthorizedError("User password cannot be reset in the current state.")
         code, details = originals["forgot_password"](backend, client_id, username)
         if code:
             notify(f"[cognito] password reset code for {username}: {code}")
