@@ -13,6 +13,7 @@ from moto import mock_aws
 from pycognito.aws_srp import AWSSRP
 from pycognito.exceptions import ForceChangePasswordException
 
+from local.__main__ import parse_args
 from local.cognito import emulate_cognito
 
 PASSWORD = "Correct-horse-42!"
@@ -120,3 +121,8 @@ def test_given_a_forgotten_password_when_a_reset_is_asked_then_the_code_is_print
         ClientId=pool.client_id, Username="alice", ConfirmationCode=code, Password="New-pass-1234!"
     )
     assert pool.srp("alice", "New-pass-1234!").authenticate_user()["AuthenticationResult"]["AccessToken"]
+
+
+def test_given_the_require_mfa_flag_when_parsed_then_the_runtime_requires_authenticator_codes() -> None:
+    assert parse_args(["--require-mfa"]).require_mfa is True
+    assert parse_args([]).require_mfa is False
