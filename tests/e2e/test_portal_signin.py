@@ -305,3 +305,24 @@ def test_given_the_sign_in_page_when_it_signs_in_then_no_password_is_sent_anywhe
     expect(page.get_by_role("heading", name="Choose your password")).to_be_visible()
     assert any("USER_SRP_AUTH" in body for body in bodies)
     assert not any(temporary in body for body in bodies)
+
+
+def test_given_a_phone_width_screen_when_enrolling_an_authenticator_then_nothing_scrolls_sideways(
+    browser, runtime
+):
+    from playwright.sync_api import expect
+
+    context, phone, errors = _new_page(browser, 390, 844)
+    try:
+        temporary = _invite(runtime, "erin")
+        _password_step(phone, runtime, "erin", temporary)
+        phone.get_by_test_id("signin-new-password").fill(NEW_PASSWORD)
+        phone.get_by_test_id("signin-new-password-confirm").fill(NEW_PASSWORD)
+        phone.get_by_test_id("signin-new-password-submit").click()
+
+        expect(phone.get_by_test_id("mfa-uri")).to_be_visible()
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        _screenshot(phone, "390-signin-mfa-setup")
+    finally:
+        context.close()
+    assert errors == [], f"script errors on the page: {errors}"
