@@ -230,9 +230,7 @@ export function renderSignIn(container, { notice, stage, onSignedIn }) {
     const inputs = newPasswordInputs("forgot");
     show({
       title: "Choose a new password",
-      help: destination
-        ? `If ${username} is an account here, a code is on its way to ${destination}.`
-        : `If ${username} is an account here, a code is on its way to its email address.`,
+      help: `If there is an account named ${username}, a code is on its way to ${destination || "its email address"}.`,
       fields: [field("Code from the email", code), ...inputs.fields],
       button: "Set password",
       buttonTestid: "forgot-confirm-submit",
