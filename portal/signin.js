@@ -166,7 +166,11 @@ export function renderSignIn(container, { notice, stage, onSignedIn }) {
       "div",
       { class: "field field-block" },
       h("span", { class: "field-label" }, "Key"),
-      h("code", { class: "mono wrap", testid: "mfa-secret", "data-secret": setup.secret }, groupSecret(setup.secret)),
+      h(
+        "code",
+        { class: "mono wrap", testid: "mfa-secret", "data-secret": setup.secret },
+        groupSecret(setup.secret),
+      ),
       h("span", { class: "field-label" }, "Or the setup link, for apps that take one"),
       h("code", { class: "mono wrap small", testid: "mfa-uri" }, setup.uri),
     );
@@ -230,7 +234,9 @@ export function renderSignIn(container, { notice, stage, onSignedIn }) {
     const inputs = newPasswordInputs("forgot");
     show({
       title: "Choose a new password",
-      help: `If there is an account named ${username}, a code is on its way to ${destination || "its email address"}.`,
+      help:
+        `If there is an account named ${username}, a code is on its way to ` +
+        `${destination || "its email address"}.`,
       fields: [field("Code from the email", code), ...inputs.fields],
       button: "Set password",
       buttonTestid: "forgot-confirm-submit",
