@@ -11,6 +11,7 @@ import {
   startTotpSetup,
 } from "./auth.js";
 import { h, replace } from "./dom.js";
+import { qrSvg } from "./qr.js";
 
 const PASSWORD_RULE = "At least 14 characters, with upper and lower case letters, a digit and a symbol.";
 
@@ -162,10 +163,14 @@ export function renderSignIn(container, { notice, stage, onSignedIn }) {
   async function totpSetupStep(step) {
     const setup = await startTotpSetup(step);
     const code = codeInput("mfa-setup-code");
+    const qr = qrSvg(setup.uri, { label: "QR code of the setup link: scan it with your authenticator app" });
+    if (qr) qr.dataset.testid = "mfa-qr";
     const secret = h(
       "div",
       { class: "field field-block" },
-      h("span", { class: "field-label" }, "Key"),
+      qr ? h("span", { class: "field-label" }, "Scan this with the app") : null,
+      qr ? h("div", { class: "signin-qr" }, qr) : null,
+      h("span", { class: "field-label" }, qr ? "Or type this key" : "Key"),
       h(
         "code",
         { class: "mono wrap", testid: "mfa-secret", "data-secret": setup.secret },
@@ -179,7 +184,8 @@ export function renderSignIn(container, { notice, stage, onSignedIn }) {
       help: [
         "This account needs a code from an authenticator app (such as Google Authenticator, Microsoft " +
           "Authenticator or 1Password) at every sign-in.",
-        "Add an account in the app with the key below (time-based), then enter the 6-digit code it shows.",
+        "Add an account in the app with the QR code or the key below (time-based), then enter the 6-digit " +
+          "code it shows.",
       ],
       fields: [secret, field("Code from the app", code)],
       button: "Verify and sign in",

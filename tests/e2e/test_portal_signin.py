@@ -210,6 +210,7 @@ def test_given_an_invited_admin_when_signing_in_first_then_they_choose_a_passwor
     expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
     secret = page.get_by_test_id("mfa-secret").get_attribute("data-secret")
     assert secret
+    expect(page.get_by_test_id("mfa-qr")).to_be_visible()
     uri = page.get_by_test_id("mfa-uri").inner_text()
     assert uri.startswith("otpauth://totp/DevSphere%20Automation%3Aalice?") and f"secret={secret}" in uri
     _screenshot(page, "1280-signin-mfa-setup", full_page=False)
