@@ -18,6 +18,9 @@ from local.cognito import emulate_cognito
 
 PASSWORD = "Correct-horse-42!"
 
+# pycognito (the independent SRP client compared with) still calls datetime.utcnow().
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pycognito.*")
+
 
 @dataclass
 class Pool:
