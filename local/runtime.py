@@ -1,7 +1,7 @@
 """Starts and stops the local service: AWS emulation, Lambda emulation, provisioning, scheduler, gateway.
 
-Only this module and `local.aws` are imported before the environment is set: everything that imports the
-functions (whose settings and models read the environment) is imported after it.
+Only this module, `local.aws` and `local.cognito` (moto alone) are imported before the environment is set:
+everything that imports the functions (whose settings and models read the environment) is imported after it.
 """
 
 from __future__ import annotations
