@@ -30,9 +30,18 @@ def parse_args(argv: list[str] | None = None) -> Options:
     )
     parser.add_argument("--fire-now", action="store_true", help="fire every job's schedule once at start")
     parser.add_argument("--no-demo-data", action="store_true", help="start with empty platform data")
+    parser.add_argument(
+        "--require-mfa",
+        action="store_true",
+        help="require an authenticator code at sign-in, as the deployed user pool does",
+    )
     args = parser.parse_args(argv)
     return Options(
-        port=args.port, moto_port=args.moto_port, fire_now=args.fire_now, demo_data=not args.no_demo_data
+        port=args.port,
+        moto_port=args.moto_port,
+        fire_now=args.fire_now,
+        demo_data=not args.no_demo_data,
+        require_mfa=args.require_mfa,
     )
 
 

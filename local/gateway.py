@@ -33,7 +33,18 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 # The Cognito calls a signed-out browser makes; nothing else of the emulation is reachable through /auth.
 AUTH_TARGETS = frozenset(
     f"AWSCognitoIdentityProviderService.{action}"
-    for action in ("InitiateAuth", "RespondToAuthChallenge", "GetUser", "GlobalSignOut", "RevokeToken")
+    for action in (
+        "InitiateAuth",
+        "RespondToAuthChallenge",
+        "AssociateSoftwareToken",
+        "VerifySoftwareToken",
+        "SetUserMFAPreference",
+        "ForgotPassword",
+        "ConfirmForgotPassword",
+        "GetUser",
+        "GlobalSignOut",
+        "RevokeToken",
+    )
 )
 _LOGS_PATH = re.compile(r"^/logs/(?P<run_id>[0-9A-Za-z]{1,64})(?P<json>\.json)?$")
 _TIME_CLAIMS = ("exp", "iat", "auth_time")

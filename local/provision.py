@@ -54,7 +54,7 @@ _DEMO_USERS = (
 )
 
 
-def provision(function_arn: Callable[[str], str], role_arn: str) -> Provisioned:
+def provision(function_arn: Callable[[str], str], role_arn: str, *, require_mfa: bool = False) -> Provisioned:
     """Everything the service needs, in dependency order. Sets ALERT_TOPIC_ARN for the functions."""
     alert_topic_arn = _alert_topic(get_settings())
     os.environ["ALERT_TOPIC_ARN"] = alert_topic_arn
@@ -66,7 +66,7 @@ def provision(function_arn: Callable[[str], str], role_arn: str) -> Provisioned:
     _reports_bucket(settings)
     _report_links(settings)
     create_schedules(settings, function_arn, role_arn)
-    pool_id, client_id, users = _user_pool(settings)
+    pool_id, client_id, users = _user_pool(settings, require_mfa)
     return Provisioned(pool_id, client_id, users, alert_topic_arn)
 
 
@@ -154,17 +154,26 @@ def _create_schedule(
     )
 
 
-def _user_pool(settings: Settings) -> tuple[str, str, tuple[DemoUser, ...]]:
+def _user_pool(settings: Settings, require_mfa: bool) -> tuple[str, str, tuple[DemoUser, ...]]:
     client = boto3.client("cognito-idp")
     pool_id: str = client.create_user_pool(
         PoolName=f"{settings.resource_prefix}-users",
         AutoVerifiedAttributes=["email"],
+        AccountRecoverySetting={"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
     )["UserPool"]["Id"]
+    # The deployed pool requires TOTP. Optional here by default, so the demo logins need only a password;
+    # `--require-mfa` gives the deployed behaviour (enrolment at first sign-in, a code at every one).
+    client.set_user_pool_mfa_config(
+        UserPoolId=pool_id,
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration="ON" if require_mfa else "OPTIONAL",
+    )
+    # As deployed: SRP and refresh only (moto does not enforce a client's flows; tests/infra pins AWS's).
     client_id: str = client.create_user_pool_client(
         UserPoolId=pool_id,
         ClientName=f"{settings.resource_prefix}-portal",
         GenerateSecret=False,
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     )["UserPoolClient"]["ClientId"]
     for group in sorted({group for _, groups, _ in _DEMO_USERS for group in groups}):
         client.create_group(UserPoolId=pool_id, GroupName=group)

@@ -1,7 +1,7 @@
 """Starts and stops the local service: AWS emulation, Lambda emulation, provisioning, scheduler, gateway.
 
-Only this module and `local.aws` are imported before the environment is set: everything that imports the
-functions (whose settings and models read the environment) is imported after it.
+Only this module, `local.aws` and `local.cognito` (moto alone) are imported before the environment is set:
+everything that imports the functions (whose settings and models read the environment) is imported after it.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from local.aws import (
     endpoint_environment,
     enforce_ses_sandbox,
 )
+from local.cognito import emulate_cognito
 
 if TYPE_CHECKING:
     from http.server import ThreadingHTTPServer
@@ -54,6 +55,7 @@ class Options:
     moto_port: int = 0
     fire_now: bool = False
     demo_data: bool = True
+    require_mfa: bool = False
 
 
 class PortInUseError(Exception):
@@ -88,6 +90,7 @@ class Runtime:
         self._logs: LogStore | None = None
         self.provisioned: Provisioned | None = None
         self._undo_sandbox: Callable[[], None] = lambda: None
+        self._undo_cognito: Callable[[], None] = lambda: None
 
     def _say(self, text: str) -> None:
         print(text, file=self._out, flush=True)
@@ -119,6 +122,7 @@ class Runtime:
         self._aws = EmbeddedAws(self.options.moto_port)
         moto_url = _claim("AWS emulation", self.options.moto_port, self._aws.start)
         self._undo_sandbox = enforce_ses_sandbox()
+        self._undo_cognito = emulate_cognito(self._say, self.origin + "/")
         store = self._logs = logs.LogStore(echo=self._out)
         logs.capture(logger, store)
         settings = get_settings()
@@ -141,7 +145,9 @@ class Runtime:
         prefix = get_settings().resource_prefix
         self._say("Creating tables, user pool, schedules, sender identity, bucket and alert topic...")
         self.provisioned = provision(
-            self._lambdas.function_arn, f"arn:aws:iam::{ACCOUNT_ID}:role/{prefix}-scheduler"
+            self._lambdas.function_arn,
+            f"arn:aws:iam::{ACCOUNT_ID}:role/{prefix}-scheduler",
+            require_mfa=self.options.require_mfa,
         )
         settings = get_settings()
         if self.options.demo_data:
@@ -215,6 +221,7 @@ class Runtime:
         if self._aws is not None:
             self._aws.stop()
             self._undo_sandbox()
+            self._undo_cognito()
         self._serving = []
         self._scheduler = self._scheduler_thread = None
         self._gateway = self._endpoint = None
@@ -248,6 +255,13 @@ class Runtime:
                 f"  API            {self.origin}/api  (Authorization: Bearer <Cognito ID token>)",
                 "  Demo logins (new passwords at every start):",
                 *logins,
+                (
+                    "  Sign-in asks for an authenticator code (TOTP required, as deployed)."
+                    if self.options.require_mfa
+                    else "  Authenticator codes are optional here; deployed pools require them "
+                    "(--require-mfa)."
+                ),
+                "  Cognito's emails (invitations, password reset codes) are printed here.",
                 f"  AWS emulation  {moto}  (e.g. aws --endpoint-url {moto} dynamodb list-tables)",
                 "  Command line   paste the line below, then run `automation login --username admin`:",
                 f"    export AUTOMATION_API_URL={self.origin}/api AUTOMATION_REGION={settings.region}"

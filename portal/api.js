@@ -1,4 +1,4 @@
-// Runtime config, Cognito sign-in and the automation API. The same page runs locally and in AWS:
+// Runtime config, the signed-in session and the automation API. The same page runs locally and in AWS:
 // only config.json differs.
 
 const TOKEN_KEY = "devsphere.automation.idToken";
@@ -18,7 +18,7 @@ export async function loadConfig() {
   const response = await fetch("config.json", { cache: "no-store" });
   if (!response.ok) throw new Error(`config.json could not be loaded (HTTP ${response.status})`);
   config = await response.json();
-  for (const key of ["apiUrl", "authEndpoint", "clientId"]) {
+  for (const key of ["apiUrl", "authEndpoint", "clientId", "userPoolId"]) {
     if (!config[key]) throw new Error(`config.json has no "${key}"`);
   }
   return config;
@@ -58,59 +58,12 @@ export function signOut() {
   sessionStorage.removeItem(TOKEN_KEY);
 }
 
-const SIGN_IN_MESSAGES = {
-  NotAuthorizedException: "Incorrect username or password.",
-  UserNotFoundException: "Incorrect username or password.",
-  UserNotConfirmedException: "This account is not confirmed yet. Ask an administrator to confirm it.",
-  PasswordResetRequiredException: "This account must reset its password before signing in.",
-  TooManyRequestsException: "Too many attempts. Wait a minute and try again.",
-  LimitExceededException: "Too many attempts. Wait a minute and try again.",
-};
-
-export class SignInError extends Error {}
-
-export async function signIn(username, password) {
-  let response;
-  try {
-    response = await fetch(config.authEndpoint, {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/x-amz-json-1.1",
-        "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
-      },
-      body: JSON.stringify({
-        AuthFlow: "USER_PASSWORD_AUTH",
-        ClientId: config.clientId,
-        AuthParameters: { USERNAME: username, PASSWORD: password },
-      }),
-    });
-  } catch {
-    throw new SignInError("The sign-in service could not be reached. Check your connection and try again.");
-  }
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const type = String(body.__type || body.code || "")
-      .split("#")
-      .pop();
-    throw new SignInError(
-      SIGN_IN_MESSAGES[type] || body.message || `Sign-in failed (HTTP ${response.status}).`,
-    );
-  }
-  if (body.ChallengeName === "NEW_PASSWORD_REQUIRED") {
-    throw new SignInError(
-      "This account has a temporary password and must choose a new one first. " +
-        "Set it in the DevSphere OS sign-in page (or ask an administrator), then sign in here.",
-    );
-  }
-  if (body.ChallengeName) {
-    throw new SignInError(
-      `This account needs a sign-in step this page does not support (${body.ChallengeName}).`,
-    );
-  }
-  const token = body.AuthenticationResult && body.AuthenticationResult.IdToken;
-  if (!token) throw new SignInError("The sign-in service answered without a token.");
+// Only the ID token is kept: the API needs nothing else, and a refresh token in page storage would outlive
+// the tab's session.
+export function storeSession(authenticationResult) {
+  const token = authenticationResult && authenticationResult.IdToken;
+  if (!token) throw new Error("The sign-in service answered without a token.");
   sessionStorage.setItem(TOKEN_KEY, token);
-  return currentUser();
 }
 
 function apiUrl(path, query) {

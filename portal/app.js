@@ -1,20 +1,11 @@
 // The Automation area of the DevSphere OS admin portal: sign-in, routing, and the shared context views use.
-import {
-  FORBIDDEN_MESSAGE,
-  SignInError,
-  api,
-  authEvents,
-  currentUser,
-  getConfig,
-  loadConfig,
-  signIn,
-  signOut,
-} from "./api.js";
+import { FORBIDDEN_MESSAGE, api, authEvents, currentUser, getConfig, loadConfig, signOut } from "./api.js";
 import { createDialogs } from "./dialogs.js";
 import { h, replace } from "./dom.js";
 import { errorPanel } from "./live.js";
 import { renderLogs } from "./logs.js";
 import { renderRun } from "./run-detail.js";
+import { renderSignIn } from "./signin.js";
 import { renderJob, renderStatus } from "./status.js";
 
 const main = document.getElementById("main");
@@ -78,80 +69,7 @@ function showSignIn(notice) {
   dialogs.close();
   showChrome(false);
   document.title = "Sign in · Automation · DevSphere OS";
-  const config = getConfig() || {};
-  const username = h("input", {
-    id: "username",
-    name: "username",
-    autocomplete: "username",
-    required: true,
-    testid: "signin-username",
-    autocapitalize: "none",
-    spellcheck: "false",
-  });
-  const password = h("input", {
-    id: "password",
-    name: "password",
-    type: "password",
-    autocomplete: "current-password",
-    required: true,
-    testid: "signin-password",
-  });
-  const submit = h(
-    "button",
-    { type: "submit", class: "button button-primary button-wide", testid: "signin-submit" },
-    "Sign in",
-  );
-  const message = h("div", { role: "alert", class: "signin-message", testid: "signin-error" });
-  if (notice) replace(message, h("p", { class: "notice notice-info" }, notice));
-  const form = h(
-    "form",
-    { class: "signin-form" },
-    h(
-      "div",
-      { class: "field field-block" },
-      h("label", { class: "field-label", for: "username" }, "Username"),
-      username,
-    ),
-    h(
-      "div",
-      { class: "field field-block" },
-      h("label", { class: "field-label", for: "password" }, "Password"),
-      password,
-    ),
-    message,
-    submit,
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    submit.textContent = "Signing in…";
-    try {
-      await signIn(username.value.trim(), password.value);
-      route();
-    } catch (error) {
-      const text = error instanceof SignInError ? error.message : `Sign-in failed: ${error.message}`;
-      replace(message, h("p", { class: "panel panel-error small" }, text));
-      submit.disabled = false;
-      submit.textContent = "Sign in";
-      password.select();
-    }
-  });
-  replace(
-    main,
-    h(
-      "section",
-      { class: "signin card", "aria-labelledby": "signin-title" },
-      h("h1", { id: "signin-title" }, "Sign in to Automation"),
-      h(
-        "p",
-        { class: "muted" },
-        "Status, logs and run-now for the background automations. For admins and the CEO.",
-      ),
-      form,
-      config.stage ? h("p", { class: "muted small signin-stage" }, `Environment: ${config.stage}`) : null,
-    ),
-  );
-  username.focus();
+  renderSignIn(main, { notice, stage: (getConfig() || {}).stage, onSignedIn: route });
 }
 
 function showForbidden() {

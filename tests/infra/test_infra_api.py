@@ -108,14 +108,9 @@ def test_given_the_user_pool_when_synthesized_then_only_admins_create_users_with
     assert all(
         policy[key] for key in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols")
     )
-    assert properties["MfaConfiguration"] == "OPTIONAL"
-    assert properties["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
     assert groups == set(ALLOWED_GROUPS) == {"admin", "ceo"}
     assert client["Properties"]["UserPoolId"] == {"Ref": pool_id}
     assert client["Properties"]["GenerateSecret"] is False
-    assert {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"} <= set(
-        client["Properties"]["ExplicitAuthFlows"]
-    )
 
 
 def test_given_the_api_role_when_synthesized_then_it_starts_only_the_jobs_and_edits_only_their_schedules(
