@@ -149,7 +149,7 @@ def _unconfirmed(run: RunModel) -> list[Unconfirmed]:
 
 
 def _redrive(redrive: Redrive, failure: DestinationFailure, payload: Any, redrives: int) -> Decision:
-    redrive(failure.function_arn, {**payload, "redrive": redrives + 1})
+    redrive(unqualified(failure.function_arn), {**payload, "redrive": redrives + 1})
     return Decision("redriven", reason=f"attempt {redrives + 2} after {failure.error.type}")
 
 
@@ -164,3 +164,10 @@ def _record_crashed_tick(
     except DuplicateTickError as duplicate:
         return Decision("already-closed", reason=str(duplicate))
     return Decision("crashed-tick", run)
+
+
+def unqualified(function_arn: str) -> str:
+    """arn:aws:lambda:<region>:<account>:function:<name>[:<version or alias>] without the qualifier: the
+    recorder may invoke a job's function, not a chosen version of it."""
+    parts = function_arn.split(":")
+    return ":".join(parts[:7]) if len(parts) > 7 else function_arn

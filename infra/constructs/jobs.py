@@ -223,6 +223,11 @@ class Jobs(Construct):
         function.role.add_to_principal_policy(
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[own_arn])
         )
+        # The failure recorder invokes a job again when its invocation failed before its work began
+        # (functions.lifecycle.failures re-drives): the unqualified function, so no version wildcard.
+        self.failure_recorder.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[own_arn])
+        )
         function.role.add_to_principal_policy(sending_statement(self, self._config))
         acknowledge(
             function.role,

@@ -157,6 +157,19 @@ def test_given_a_job_role_when_it_invokes_lambda_then_only_itself_and_the_record
     assert bool(_resources_of(statements, "s3:PutObject")) == (job.name in REPORT_WRITERS)
 
 
+def test_given_the_failure_recorder_when_it_redrives_then_it_may_invoke_just_the_job_functions(synthesized):
+    # A tick whose invocation failed before its work began is invoked again by the recorder: without this
+    # statement the re-drive is refused in AWS (moto does not check IAM) and the tick is lost.
+    _, recorder = _function(synthesized, "failure-recorder")
+
+    invoked = _resources_of(_role_statements(synthesized, recorder), "lambda:InvokeFunction")
+
+    names = sorted(r["Fn::Join"][1][-1].rsplit(":function:", 1)[1] for r in invoked if "Fn::Join" in r)
+    jobs = sorted(_function(synthesized, job.name)[1]["FunctionName"] for job in CATALOG)
+    assert names == jobs
+    assert len(invoked) == len(jobs)
+
+
 def test_given_the_watchdog_when_synthesized_then_it_runs_on_its_schedule_and_may_alert(synthesized):
     function_id, watchdog = _function(synthesized, "watchdog")
     _, schedule = synthesized.named(

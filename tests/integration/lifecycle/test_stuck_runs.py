@@ -158,7 +158,7 @@ def test_given_a_function_that_crashed_before_recording_when_recorded_then_the_t
     )
     assert first.action == "redriven"
     assert redrive.calls == [
-        (f"arn:aws:lambda:eu-west-2:123456789012:function:{FUNCTION}:$LATEST", {**payload, "redrive": 1})
+        (f"arn:aws:lambda:eu-west-2:123456789012:function:{FUNCTION}", {**payload, "redrive": 1})
     ]
     assert run_log.find_tick_run("sequences", "2026-11-28T09:00:00Z") is None
 
