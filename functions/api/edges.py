@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 # Every request body of this API is one short reason; 16 KiB leaves room for any client's whitespace.
@@ -21,9 +22,34 @@ SECURITY_HEADERS: Mapping[str, str] = {
     # Run data names customers and carries tracebacks: no shared or browser cache keeps it.
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
-    # JSON is never a document to render or frame.
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+}
+
+
+@dataclass(frozen=True)
+class GatewayError:
+    """One of API Gateway's own answers (a gateway response) in the API's error shape.
+
+    `status` None keeps API Gateway's status; `message` None keeps its message.
+    """
+
+    status: int | None
+    code: str
+    message: str | None
+
+
+# Deployed as the REST API's gateway responses; the local gateway answers the same for the same cases.
+GATEWAY_ERRORS: Mapping[str, GatewayError] = {
+    "UNAUTHORIZED": GatewayError(401, "UNAUTHENTICATED", "Sign in to use this API."),
+    "ACCESS_DENIED": GatewayError(403, "FORBIDDEN", "You may not use this API."),
+    # API Gateway reports an unknown route as a missing token.
+    "MISSING_AUTHENTICATION_TOKEN": GatewayError(404, "NOT_FOUND", "There is no such route."),
+    "THROTTLED": GatewayError(429, "THROTTLED", "Too many requests; try again shortly."),
+    "REQUEST_TOO_LARGE": GatewayError(413, "PAYLOAD_TOO_LARGE", "The request is too large."),
+    "BAD_REQUEST_PARAMETERS": GatewayError(400, "VALIDATION_ERROR", None),
+    "BAD_REQUEST_BODY": GatewayError(400, "VALIDATION_ERROR", None),
+    "DEFAULT_4XX": GatewayError(None, "BAD_REQUEST", None),
+    "DEFAULT_5XX": GatewayError(None, "INTERNAL_ERROR", "The request failed; try again."),
 }
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
