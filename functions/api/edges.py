@@ -96,9 +96,14 @@ def json_depth(text: str) -> int:
     return deepest
 
 
+def escape_controls(value: object) -> str:
+    """The text with every control character (line breaks included) written as its escape: one line."""
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), str(value))
+
+
 def echo(value: object) -> str:
     """Caller input fit to quote in an error: control characters escaped, at most MAX_ECHO characters."""
-    text = _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), str(value))
+    text = escape_controls(value)
     return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 1] + "…"
 
 
