@@ -45,6 +45,9 @@ PAGE_CSP = (
 )
 
 
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
 def bearer_token(authorization: str | None) -> str | None:
     match = _BEARER.fullmatch(authorization or "")
     return match["token"] if match else None
@@ -236,11 +239,13 @@ class Gateway:
         )
         try:
             with urllib.request.urlopen(forwarded, timeout=30) as answer:
-                return Response(
-                    answer.status, answer.read(), {"Content-Type": answer.headers.get_content_type()}
-                )
+                content_type = answer.headers.get_content_type()
+                # Tokens: no cache may keep them.
+                return Response(answer.status, answer.read(), {"Content-Type": content_type, **_NO_STORE})
         except urllib.error.HTTPError as error:
-            return Response(error.code, error.read(), {"Content-Type": "application/x-amz-json-1.1"})
+            return Response(
+                error.code, error.read(), {"Content-Type": "application/x-amz-json-1.1", **_NO_STORE}
+            )
 
     # --- /logs ------------------------------------------------------------------------------------
 

@@ -304,6 +304,7 @@ def test_given_the_portals_sign_in_when_posted_to_auth_then_cognito_answers_thro
     )
 
     assert good.status == 200
+    assert good.headers["Cache-Control"] == bad.headers["Cache-Control"] == "no-store"
     token = _json(good)["AuthenticationResult"]["IdToken"]
     assert jwt.decode(token, options={"verify_signature": False})["cognito:username"] == "viewer"
     assert bad.status == 400
