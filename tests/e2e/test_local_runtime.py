@@ -288,8 +288,9 @@ def test_given_no_token_or_a_forged_one_then_the_gateway_refuses_with_401(
     anonymous = _call(runtime, "GET", "/api/jobs")
     counterfeit = _call(runtime, "POST", "/api/jobs/sequences/runs", forged, {"reason": "forged"})
 
-    assert (anonymous[0], anonymous[2]) == (401, {"message": "Unauthorized"})
-    assert (counterfeit[0], counterfeit[2]) == (401, {"message": "Unauthorized"})
+    for status, headers, body in (anonymous, counterfeit):
+        assert (status, headers["WWW-Authenticate"]) == (401, "Bearer")
+        assert body["error"]["code"] == "UNAUTHENTICATED"
 
 
 def test_given_the_runtime_when_interrupted_with_ctrl_c_then_it_exits_cleanly(runtime: Runtime) -> None:
