@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from pydantic import BaseModel
 
 from functions.api.models import ErrorBody
@@ -43,15 +43,23 @@ WITH_BODY = (HTTPStatus.UNSUPPORTED_MEDIA_TYPE,)
 
 
 def documented(
-    status: HTTPStatus, model: type[BaseModel], description: str, *errors: HTTPStatus
+    status: HTTPStatus,
+    model: type[BaseModel],
+    description: str,
+    *errors: HTTPStatus,
+    headers: dict[str, OpenAPIResponseHeader] | None = None,
 ) -> dict[int, OpenAPIResponse]:
-    """The OpenAPI responses of a route: its success, and each error it can answer with."""
-    responses: dict[int, OpenAPIResponse] = {
-        status.value: {"description": description, "content": {"application/json": {"model": model}}}
-    }
+    """The OpenAPI responses of a route: its success (with its headers), and each error it can answer with."""
+    success: OpenAPIResponse = {"description": description, "content": {"application/json": {"model": model}}}
+    if headers:
+        success["headers"] = headers
+    responses: dict[int, OpenAPIResponse] = {status.value: success}
     for error in sorted({*_ALWAYS, *errors}):
         responses[error.value] = {
             "description": _ERRORS[error],
             "content": {"application/json": {"model": ErrorBody}},
         }
+    responses[HTTPStatus.UNAUTHORIZED.value]["headers"] = {
+        "WWW-Authenticate": {"description": "`Bearer`: send a Cognito ID token", "schema": {"type": "string"}}
+    }
     return responses

@@ -89,6 +89,12 @@ def _detail_if_kept(run_log: RunLog, run_id: str) -> dict[str, Any] | None:
         "The run was queued and its function invoked; `Location` points at the run",
         HTTPStatus.CONFLICT,
         *WITH_BODY,
+        headers={
+            "Location": {
+                "description": "The run, relative to the request URL: `../../runs/<run_id>`",
+                "schema": {"type": "string"},
+            }
+        },
     ),
 )
 def run_now(
