@@ -43,8 +43,6 @@ PAGE_CSP = (
     "connect-src 'self' https:; object-src 'none'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
-
-
 _NO_STORE = {"Cache-Control": "no-store"}
 
 

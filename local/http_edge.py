@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from functions.api.edges import echo
+from functions.api.edges import GATEWAY_ERRORS, echo
 
 # API Gateway's payload limit.
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -112,7 +112,7 @@ class EdgeHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._write(refusal)
             return
-        length = self._content_length()
+        length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY_BYTES:
             self._write(self._too_large(length))
             return
@@ -138,7 +138,9 @@ class EdgeHandler(BaseHTTPRequestHandler):
 
     def _refusal(self) -> Response | None:
         if len(self.path) > MAX_TARGET:
-            return Response.error(HTTPStatus.REQUEST_URI_TOO_LONG, "URI_TOO_LONG", "The URL is too long.")
+            return Response.error(
+                HTTPStatus.REQUEST_URI_TOO_LONG, HTTPStatus.REQUEST_URI_TOO_LONG.name, "The URL is too long."
+            )
         if self.headers.get("Transfer-Encoding") is not None:
             return Response.error(
                 HTTPStatus.LENGTH_REQUIRED, "LENGTH_REQUIRED", "Send the body with a Content-Length."
@@ -150,9 +152,6 @@ class EdgeHandler(BaseHTTPRequestHandler):
             )
         return None
 
-    def _content_length(self) -> int:
-        return int(self.headers.get("Content-Length") or 0)
-
     def _too_large(self, length: int) -> Response:
         if length <= MAX_DRAIN_BYTES:
             remaining = length
@@ -162,9 +161,8 @@ class EdgeHandler(BaseHTTPRequestHandler):
                     break
                 remaining -= len(chunk)
         self.close_connection = True
-        return Response.error(
-            HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "PAYLOAD_TOO_LARGE", "The request is too large."
-        )
+        answer = GATEWAY_ERRORS["REQUEST_TOO_LARGE"]
+        return Response.error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, answer.code, answer.message or "")
 
     def _write(self, response: Response) -> None:
         self.send_response(response.status)
