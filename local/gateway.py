@@ -5,31 +5,29 @@
 from __future__ import annotations
 
 import base64
-import html
-import json
 import mimetypes
 import re
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
 
+from functions.api.edges import GATEWAY_ERRORS
+from local.http_edge import EdgeServer, Request, Response
 from local.lambdas import InvokeResult
+from local.log_view import asset, logs_page
 from local.logs import LogStore
 
 API_PREFIX = "/api"
 STAGE = "local"
-# API Gateway's payload limit.
-MAX_BODY_BYTES = 10 * 1024 * 1024
 # The Cognito calls a signed-out browser makes; nothing else of the emulation is reachable through /auth.
 AUTH_TARGETS = frozenset(
     f"AWSCognitoIdentityProviderService.{action}"
@@ -48,19 +46,26 @@ AUTH_TARGETS = frozenset(
 )
 _LOGS_PATH = re.compile(r"^/logs/(?P<run_id>[0-9A-Za-z]{1,64})(?P<json>\.json)?$")
 _TIME_CLAIMS = ("exp", "iat", "auth_time")
+# RFC 6750's credentials: the scheme is case-insensitive (RFC 7235), the token one b64token.
+_BEARER = re.compile(r"bearer +(?P<token>[A-Za-z0-9._~+/-]+=*) *", re.IGNORECASE)
+# The portal's CSP as a header, where `frame-ancestors` works (a <meta> CSP cannot carry it).
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' https:; object-src 'none'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+_NO_STORE = {"Cache-Control": "no-store"}
 
 
-@dataclass(frozen=True)
-class Response:
-    status: int
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
+def bearer_token(authorization: str | None) -> str | None:
+    match = _BEARER.fullmatch(authorization or "")
+    return match["token"] if match else None
 
-    @classmethod
-    def json(cls, status: int, value: Any, headers: dict[str, str] | None = None) -> Response:
-        return cls(
-            status, json.dumps(value).encode(), {"Content-Type": "application/json", **(headers or {})}
-        )
+
+def gateway_error(response_type: str, status: int, message: str, headers: dict[str, str]) -> Response:
+    """API Gateway's own answer of this type, as the deployed gateway responses write it."""
+    answer = GATEWAY_ERRORS[response_type]
+    return Response.error(answer.status or status, answer.code, answer.message or message, headers)
 
 
 class TokenVerifier:
@@ -73,9 +78,9 @@ class TokenVerifier:
         self._audience = audience
 
     def claims(self, authorization: str | None) -> dict[str, Any] | None:
-        if not authorization:
+        token = bearer_token(authorization)
+        if token is None:
             return None
-        token = authorization.removeprefix("Bearer ").strip()
         try:
             key = self._keys.get_signing_key_from_jwt(token).key
             claims: dict[str, Any] = jwt.decode(
@@ -107,24 +112,6 @@ def authorizer_claims(claims: Mapping[str, Any]) -> dict[str, str]:
     return result
 
 
-@dataclass(frozen=True)
-class Request:
-    method: str
-    target: str  # path and query as sent
-    headers: list[tuple[str, str]]
-    body: bytes
-    client_ip: str
-
-    @property
-    def path(self) -> str:
-        return urlsplit(self.target).path
-
-    def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        values = [value for key, value in self.headers if key.lower() == wanted]
-        return values[-1] if values else None
-
-
 InvokeApi = Callable[[dict[str, Any]], InvokeResult]
 
 
@@ -153,10 +140,10 @@ class Gateway:
         if request.method not in ("GET", "HEAD"):
             return _method_not_allowed()
         if path == "/config.json":
-            return Response.json(HTTPStatus.OK, self.portal_config(), {"Cache-Control": "no-store"})
+            return Response.json(HTTPStatus.OK, self.portal_config())
         logs = _LOGS_PATH.match(path)
         if logs:
-            return self._logs(logs["run_id"], as_json=bool(logs["json"]))
+            return self._logs(request, logs["run_id"]) if logs["json"] else _page(logs_page(logs["run_id"]))
         return self._static(path)
 
     def portal_config(self) -> dict[str, str]:
@@ -188,19 +175,31 @@ class Gateway:
             )
         public = self.public_routes.get(request.path.removeprefix(API_PREFIX))
         if public is not None and request.method == "GET":
-            result = public(self.proxy_event(request, {}))
-        else:
-            claims = self.verifier.claims(request.header("Authorization"))
-            if claims is None:
-                return Response.json(HTTPStatus.UNAUTHORIZED, {"message": "Unauthorized"}, self._cors())
-            result = self.invoke_api(self.proxy_event(request, claims))
+            return self._answer(public(self.proxy_event(request, {})))
+        claims = self.verifier.claims(request.header("Authorization"))
+        if claims is None:
+            return self._unauthorized()
+        return self._invoke(request, claims)
+
+    def _unauthorized(self) -> Response:
+        return gateway_error(
+            "UNAUTHORIZED",
+            HTTPStatus.UNAUTHORIZED,
+            "Unauthorized",
+            {**self._cors(), "WWW-Authenticate": "Bearer"},
+        )
+
+    def _invoke(self, request: Request, claims: Mapping[str, Any]) -> Response:
+        return self._answer(self.invoke_api(self.proxy_event(request, claims)))
+
+    def _answer(self, result: Any) -> Response:
         if result.error is not None:
-            # API Gateway hides the function's error; its own messages for these two cases.
+            # API Gateway hides the function's error behind its own answer (DEFAULT_5XX).
             if result.timed_out:
-                return Response.json(
-                    HTTPStatus.GATEWAY_TIMEOUT, {"message": "Endpoint request timed out"}, self._cors()
+                return gateway_error(
+                    "DEFAULT_5XX", HTTPStatus.GATEWAY_TIMEOUT, "Endpoint request timed out", self._cors()
                 )
-            return Response.json(HTTPStatus.BAD_GATEWAY, {"message": "Internal server error"}, self._cors())
+            return gateway_error("DEFAULT_5XX", HTTPStatus.BAD_GATEWAY, "Internal server error", self._cors())
         return _proxy_response(result.payload, self._cors())
 
     def proxy_event(self, request: Request, claims: Mapping[str, Any]) -> dict[str, Any]:
@@ -256,40 +255,67 @@ class Gateway:
         )
         try:
             with urllib.request.urlopen(forwarded, timeout=30) as answer:
-                return Response(
-                    answer.status, answer.read(), {"Content-Type": answer.headers.get_content_type()}
-                )
+                content_type = answer.headers.get_content_type()
+                # Tokens: no cache may keep them.
+                return Response(answer.status, answer.read(), {"Content-Type": content_type, **_NO_STORE})
         except urllib.error.HTTPError as error:
-            return Response(error.code, error.read(), {"Content-Type": "application/x-amz-json-1.1"})
+            return Response(
+                error.code, error.read(), {"Content-Type": "application/x-amz-json-1.1", **_NO_STORE}
+            )
 
     # --- /logs ------------------------------------------------------------------------------------
 
-    def _logs(self, run_id: str, as_json: bool) -> Response:
-        lines = self.logs.lines(run_id)
-        if as_json:
-            return Response.json(HTTPStatus.OK, {"run_id": run_id, "lines": lines})
-        return Response(
-            HTTPStatus.OK, logs_page(run_id, lines).encode(), {"Content-Type": "text/html; charset=utf-8"}
-        )
+    def _logs(self, request: Request, run_id: str) -> Response:
+        """A run's lines, for whoever may read the run through the API: its answer decides (401/403/404)."""
+        claims = self.verifier.claims(request.header("Authorization"))
+        if claims is None:
+            return self._unauthorized()
+        lookup = Request("GET", f"{API_PREFIX}/runs/{run_id}", request.headers, b"", request.client_ip)
+        answer = self._invoke(lookup, claims)
+        if answer.status != HTTPStatus.OK:
+            return answer
+        return Response.json(HTTPStatus.OK, {"run_id": run_id, "lines": self.logs.lines(run_id)})
 
     # --- static portal ----------------------------------------------------------------------------
 
     def _static(self, path: str) -> Response:
-        root = self.portal_dir.resolve()
-        relative = path.lstrip("/") or "index.html"
-        candidate = (root / relative).resolve()
-        if not candidate.is_relative_to(root) or not candidate.is_file():
-            return Response(HTTPStatus.NOT_FOUND, b"Not found", {"Content-Type": "text/plain"})
-        content_type = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
+        content = asset(path)
+        name = path
+        if content is None:
+            found = self._portal_file(path)
+            if found is None:
+                return Response.error(HTTPStatus.NOT_FOUND, "NOT_FOUND", "There is no such page.")
+            name, content = found.name, found.read_bytes()
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
         if content_type.startswith("text/") or content_type == "application/javascript":
             content_type += "; charset=utf-8"
-        return Response(
-            HTTPStatus.OK, candidate.read_bytes(), {"Content-Type": content_type, "Cache-Control": "no-cache"}
-        )
+        headers = {"Content-Type": content_type, "Cache-Control": "no-cache"}
+        if content_type.startswith("text/html"):
+            headers["Content-Security-Policy"] = PAGE_CSP
+        return Response(HTTPStatus.OK, content, headers)
+
+    def _portal_file(self, path: str) -> Path | None:
+        root = self.portal_dir.resolve()
+        try:
+            candidate = (root / (path.lstrip("/") or "index.html")).resolve()
+            # A name too long or holding a NUL is no file of the portal's.
+            found = candidate.is_relative_to(root) and candidate.is_file()
+        except (OSError, ValueError):
+            return None
+        return candidate if found else None
+
+
+def _page(text: str) -> Response:
+    headers = {
+        "Content-Type": "text/html; charset=utf-8",
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": PAGE_CSP,
+    }
+    return Response(HTTPStatus.OK, text.encode(), headers)
 
 
 def _method_not_allowed() -> Response:
-    return Response.json(HTTPStatus.METHOD_NOT_ALLOWED, {"message": "Method not allowed"})
+    return Response.error(HTTPStatus.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "Method not allowed.")
 
 
 def _proxy_response(payload: Any, cors: dict[str, str]) -> Response:
@@ -305,86 +331,13 @@ def _proxy_response(payload: Any, cors: dict[str, str]) -> Response:
     return Response(int(payload["statusCode"]), raw, headers)
 
 
-def logs_page(run_id: str, lines: list[dict[str, Any]]) -> str:
-    """A readable page of one run's structured log lines: the local stand-in for the Logs Insights link."""
-    rows = []
-    for line in lines:
-        extra = {
-            key: value
-            for key, value in line.items()
-            if key not in ("timestamp", "level", "message", "run_id", "service", "location")
-        }
-        rows.append(
-            "<tr class='{level}'><td>{time}</td><td>{level}</td><td>{message}</td>"
-            "<td><code>{extra}</code></td></tr>".format(
-                time=html.escape(str(line.get("timestamp", ""))),
-                level=html.escape(str(line.get("level", ""))),
-                message=html.escape(str(line.get("message", ""))),
-                extra=html.escape(json.dumps(extra, default=str)),
-            )
-        )
-    body = (
-        "<table><thead><tr><th>time</th><th>level</th><th>message</th><th>fields</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-        if rows
-        else "<p>No log lines for this run yet. The local runtime keeps them in memory for this session.</p>"
-    )
-    escaped = html.escape(run_id)
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Logs of run {escaped}</title>
-<style>
-body{{font:14px system-ui,sans-serif;margin:2rem;color:#1d2430}}
-table{{border-collapse:collapse;width:100%}}
-td,th{{border-bottom:1px solid #dde2ea;padding:.35rem .5rem;text-align:left;vertical-align:top}}
-code{{font-size:12px;color:#55607a;word-break:break-all}}
-tr.ERROR td,tr.CRITICAL td{{background:#fdecec}} tr.WARNING td{{background:#fff7e0}}
-</style></head><body>
-<h1>Logs of run <code>{escaped}</code></h1>
-<p><a href="/logs/{escaped}.json">as JSON</a></p>
-{body}
-</body></html>
-"""
-
-
 # --- HTTP ----------------------------------------------------------------------------------------------
 
 
-class GatewayServer(ThreadingHTTPServer):
-    """Bound at construction (so a busy port fails early); serves once `gateway` is set and started."""
+class GatewayServer(EdgeServer):
+    """Serves once `gateway` is set and the server started."""
 
-    daemon_threads = True
     gateway: Gateway
 
-    def __init__(self, port: int) -> None:
-        super().__init__(("127.0.0.1", port), _GatewayHandler)
-
-
-class _GatewayHandler(BaseHTTPRequestHandler):
-    server: GatewayServer
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
-            response = Response.json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"message": "Request Too Long"})
-        else:
-            request = Request(
-                method=self.command,
-                target=self.path,
-                headers=list(self.headers.items()),
-                body=self.rfile.read(length) if length else b"",
-                client_ip=self.client_address[0],
-            )
-            response = self.server.gateway.handle(request)
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
-
-    # The names http.server looks up for each method.
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve  # noqa: N815
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """The API logs each request itself; an access line as well would double the console output."""
+    def respond(self, request: Request) -> Response:
+        return self.gateway.handle(request)

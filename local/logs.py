@@ -17,6 +17,8 @@ from typing import Any, TextIO
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
+from functions.api.edges import escape_controls
+
 MAX_RUNS = 500
 MAX_LINES_PER_RUN = 2000
 MAX_REQUESTS = 2000
@@ -114,7 +116,8 @@ def console_line(line: dict[str, Any]) -> str:
         text += f" [{exception.splitlines()[-1]}]"
     elif line.get("exception_name"):
         text += f" [{line['exception_name']}]"
-    return text
+    # Logged values carry caller input (a reason, an item key): a line break in one must not forge a line.
+    return escape_controls(text)
 
 
 class _StoreStream:

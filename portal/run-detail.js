@@ -46,6 +46,10 @@ export function errorSummary(run, testid) {
 export function logsLink(run, testid) {
   const href = safeHref(run.logs && run.logs.link);
   if (!href) return h("span", { class: "muted", testid }, "No log link recorded for this run.");
+  // The local log view reads this tab's sign-in, which a new tab would not have; CloudWatch opens beside.
+  if (new URL(href, window.location.href).origin === window.location.origin) {
+    return h("a", { class: "button button-primary", href, testid }, "Open the logs");
+  }
   return h(
     "a",
     { class: "button button-primary", href, target: "_blank", rel: "noopener noreferrer", testid },

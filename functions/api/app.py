@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.logging import correlation_paths
 
 from functions.api.auth import require_allowed_group
+from functions.api.edges import bounded_json, with_security_headers
 from functions.api.errors import register_error_handlers
 from functions.api.openapi import openapi_json
 from functions.api.routers import deliveries, jobs, runs, schedules
@@ -20,6 +21,8 @@ app: APIGatewayRestResolver = APIGatewayRestResolver(
     # Never debug: debug mode answers an unhandled error with its traceback.
     debug=False,
     enable_validation=True,
+    # Size and depth are checked before the body is parsed.
+    json_body_deserializer=bounded_json,
     # A response that breaks its own model is our bug, not the caller's: 500, not 422.
     response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
     cors=CORSConfig(
@@ -52,4 +55,4 @@ def openapi_document() -> Response[str]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return with_security_headers(app.resolve(event, context))

@@ -16,7 +16,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 
 from functions.api.auth import AuthError, ForbiddenError, authorize, was_authorized
 from functions.api.cursor import InvalidCursorError
-from functions.catalog import UnknownJobError
+from functions.api.edges import BodyTooDeepError, BodyTooLargeError, echo
+from functions.catalog import JOB_NAMES, UnknownJobError
 from functions.data.errors import JobBusyError, NotFoundError, ScheduleError, StorageError
 from functions.lifecycle.manual import NothingToReleaseError, RunNotStartedError
 from functions.observability import logger
@@ -30,6 +31,16 @@ class InvalidRequestError(Exception):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+
+
+class IdempotencyKeyMismatchError(Exception):
+    """An Idempotency-Key used again for a different request: repeating it must not return another run."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(
+            "this Idempotency-Key was already used for a different request; use a new key for a new request"
+        )
+        self.run_id = run_id
 
 
 def error_response(status: HTTPStatus, code: str, message: str, **extra: Any) -> Response:
@@ -50,9 +61,9 @@ def _details(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     # Only where and what: pydantic's input echo and context can be large or reveal internals.
     return [
         {
-            "field": _location(error.get("loc", ())),
+            "field": echo(_location(error.get("loc", ()))),
             "type": str(error.get("type")),
-            "message": str(error.get("msg")).removeprefix("Value error, "),
+            "message": echo(str(error.get("msg")).removeprefix("Value error, ")),
         }
         for error in errors[:MAX_DETAILS]
     ]
@@ -93,6 +104,22 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
         summary = "; ".join(f"{item['field']}: {item['message']}" for item in details) or "invalid request"
         return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR", summary, details=details)
 
+    @app.exception_handler(BodyTooLargeError)
+    def on_body_too_large(error: BodyTooLargeError) -> Response:
+        return refusal() or error_response(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "PAYLOAD_TOO_LARGE", str(error)
+        )
+
+    @app.exception_handler(BodyTooDeepError)
+    def on_body_too_deep(error: BodyTooDeepError) -> Response:
+        return refusal() or error_response(HTTPStatus.BAD_REQUEST, "INVALID_JSON", str(error))
+
+    @app.exception_handler(IdempotencyKeyMismatchError)
+    def on_idempotency_mismatch(error: IdempotencyKeyMismatchError) -> Response:
+        return error_response(
+            HTTPStatus.UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_MISMATCH", str(error), run_id=error.run_id
+        )
+
     @app.exception_handler(RequestUnsupportedContentType)
     def on_unsupported_content_type(_: RequestUnsupportedContentType) -> Response:
         return refusal() or error_response(
@@ -118,11 +145,18 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
 
     @app.exception_handler(UnknownJobError)
     def on_unknown_job(error: UnknownJobError) -> Response:
-        return error_response(HTTPStatus.NOT_FOUND, "JOB_NOT_FOUND", str(error))
+        known = ", ".join(JOB_NAMES)
+        return error_response(
+            HTTPStatus.NOT_FOUND, "JOB_NOT_FOUND", f"unknown job '{echo(error.name)}'; known jobs: {known}"
+        )
 
     @app.exception_handler(NotFoundError)
     def on_not_found(error: NotFoundError) -> Response:
-        return error_response(HTTPStatus.NOT_FOUND, f"{error.kind.upper()}_NOT_FOUND", str(error))
+        return error_response(
+            HTTPStatus.NOT_FOUND,
+            f"{error.kind.upper()}_NOT_FOUND",
+            f"{error.kind} '{echo(error.key)}' was not found",
+        )
 
     @app.exception_handler(JobBusyError)
     def on_job_busy(error: JobBusyError) -> Response:

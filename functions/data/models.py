@@ -232,8 +232,9 @@ def tick_key(job: str, scheduled_for: str) -> str:
     return f"TICK#{job}#{scheduled_for}"
 
 
-def idempotency_key(caller_sub: str, job: str, key: str) -> str:
-    return f"IDEMPOTENCY#{caller_sub}#{job}#{key}"
+def idempotency_key(caller_sub: str, key: str) -> str:
+    # Not scoped by job: the same key sent to another job is a mismatch to refuse, not a new request.
+    return f"IDEMPOTENCY#{caller_sub}#{key}"
 
 
 RUN_LOG_MODELS: tuple[type[Model], ...] = (RunModel, JobStateModel)

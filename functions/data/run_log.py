@@ -315,7 +315,7 @@ class RunLog(RunQueries, JobStateWrites):
             if idempotency is not None:
                 transaction.save(
                     IdempotencyModel(
-                        idempotency_key(caller.sub, job, idempotency),
+                        idempotency_key(caller.sub, idempotency),
                         run_id=run_id,
                         expires_at=now + IDEMPOTENCY_WINDOW,
                     ),

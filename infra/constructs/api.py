@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from http import HTTPStatus
+
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cognito as cognito
@@ -11,6 +14,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from functions.api.auth import ALLOWED_GROUPS
+from functions.api.edges import GATEWAY_ERRORS, SECURITY_HEADERS
 from infra.config import StageConfig
 from infra.constructs.data import Data
 from infra.constructs.function import ServiceFunction
@@ -31,20 +35,6 @@ ROUTES: dict[str, tuple[str, ...]] = {
 REQUEST_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
 THROTTLE_RATE_PER_SECOND = 20
 THROTTLE_BURST = 40
-
-# API Gateway answers some requests itself; these keep its answers in the API's error shape
-# ({"error": {"code", "message"}}) and readable by the portal (CORS).
-_GATEWAY_ERRORS: dict[str, tuple[str, str, str]] = {
-    "UNAUTHORIZED": ("401", "UNAUTHENTICATED", '"Sign in to use this API."'),
-    "ACCESS_DENIED": ("403", "FORBIDDEN", '"You may not use this API."'),
-    # API Gateway reports an unknown route as a missing token.
-    "MISSING_AUTHENTICATION_TOKEN": ("404", "NOT_FOUND", '"There is no such route."'),
-    "THROTTLED": ("429", "THROTTLED", '"Too many requests; try again shortly."'),
-    "BAD_REQUEST_PARAMETERS": ("400", "VALIDATION_ERROR", "$context.error.messageString"),
-    "BAD_REQUEST_BODY": ("400", "VALIDATION_ERROR", "$context.error.messageString"),
-    "DEFAULT_4XX": ("", "BAD_REQUEST", "$context.error.messageString"),
-    "DEFAULT_5XX": ("", "INTERNAL_ERROR", '"The request failed; try again."'),
-}
 
 
 class Api(Construct):
@@ -256,14 +246,20 @@ class Api(Construct):
                     request_validator=validator,
                     request_parameters=parameters or None,
                 )
-        for response_type, (status, code, message) in _GATEWAY_ERRORS.items():
+        # API Gateway answers some requests itself; these keep its answers in the API's error shape, with the
+        # API's security headers, and readable by the portal (CORS).
+        for response_type, answer in GATEWAY_ERRORS.items():
+            message = json.dumps(answer.message) if answer.message else "$context.error.messageString"
+            headers = {name: f"'{value}'" for name, value in SECURITY_HEADERS.items()}
+            if answer.status == HTTPStatus.UNAUTHORIZED:
+                headers["WWW-Authenticate"] = "'Bearer'"
             api.add_gateway_response(
                 f"{response_type}-response",
                 type=apigateway.ResponseType.of(response_type),
-                status_code=status or None,
-                response_headers={"Access-Control-Allow-Origin": f"'{portal_origin}'"},
+                status_code=str(answer.status) if answer.status else None,
+                response_headers={"Access-Control-Allow-Origin": f"'{portal_origin}'", **headers},
                 templates={
-                    "application/json": f'{{"error": {{"code": "{code}", "message": {message}, '
+                    "application/json": f'{{"error": {{"code": "{answer.code}", "message": {message}, '
                     '"request_id": "$context.requestId"}}'
                 },
             )

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urljoin
 
 import boto3
 import jwt
@@ -221,7 +222,9 @@ def test_given_an_admin_when_running_a_job_now_then_it_finishes_and_its_logs_lin
     )
     assert status == 202, body
     run_id = body["run"]["run_id"]
-    assert headers["Location"].endswith(f"/runs/{run_id}")
+    assert urljoin(f"{runtime.origin}/api/jobs/sequences/runs", headers["Location"]) == (
+        f"{runtime.origin}/api/runs/{run_id}"
+    )
 
     def finished() -> dict[str, Any] | None:
         run: dict[str, Any] = _call(runtime, "GET", f"/api/runs/{run_id}", admin)[2]
@@ -234,8 +237,11 @@ def test_given_an_admin_when_running_a_job_now_then_it_finishes_and_its_logs_lin
     link = run["logs"]["link"]
     assert link == f"{runtime.origin}/logs/{run_id}"
     page_status, _, page = _call(runtime, "GET", link.removeprefix(runtime.origin))
-    assert page_status == 200
-    assert run_id in page and "run started" in page and "run finished" in page, runtime.tail()
+    assert page_status == 200 and run_id in page
+    lines_status, _, lines = _call(runtime, "GET", f"{link.removeprefix(runtime.origin)}.json", admin)
+    assert lines_status == 200
+    messages = [line["message"] for line in lines["lines"]]
+    assert "run started" in messages and "run finished" in messages, runtime.tail()
 
 
 def test_given_an_admin_when_pausing_and_resuming_then_the_embedded_scheduler_state_follows(
@@ -282,8 +288,9 @@ def test_given_no_token_or_a_forged_one_then_the_gateway_refuses_with_401(
     anonymous = _call(runtime, "GET", "/api/jobs")
     counterfeit = _call(runtime, "POST", "/api/jobs/sequences/runs", forged, {"reason": "forged"})
 
-    assert (anonymous[0], anonymous[2]) == (401, {"message": "Unauthorized"})
-    assert (counterfeit[0], counterfeit[2]) == (401, {"message": "Unauthorized"})
+    for status, headers, body in (anonymous, counterfeit):
+        assert (status, headers["WWW-Authenticate"]) == (401, "Bearer")
+        assert body["error"]["code"] == "UNAUTHENTICATED"
 
 
 def test_given_the_runtime_when_interrupted_with_ctrl_c_then_it_exits_cleanly(runtime: Runtime) -> None:

@@ -82,3 +82,16 @@ def test_given_a_structured_line_when_echoed_then_the_console_shows_time_level_j
         "[MessageRejected]",
     ]
     assert console_line({"message": "no context"}).split()[-3:] == ["-", "no", "context"]
+
+
+def test_given_a_reason_with_a_line_break_when_echoed_then_it_stays_on_one_console_line() -> None:
+    echo = io.StringIO()
+    store = LogStore(echo=echo)
+    forged = "ok\n09:15:03 ERROR   sequences          01JDX0000000000000000000ZZ payment failed\x1b[2J"
+
+    store.add({"level": "INFO", "job": "sequences", "message": "job paused", "reason": forged})
+
+    printed = echo.getvalue()
+    assert printed.count("\n") == 1 and printed.endswith("\n")
+    assert "reason=ok\\n09:15:03 ERROR" in printed
+    assert "\x1b" not in printed and "\\x1b[2J" in printed

@@ -12,8 +12,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 
 from functions.api.auth import current_caller
 from functions.api.dependencies import get_clock, get_invoker, get_run_log
+from functions.api.errors import IdempotencyKeyMismatchError
 from functions.api.models import IDEMPOTENCY_KEY_PATTERN, JobDetail, JobList, RunAccepted, RunNowRequest
-from functions.api.routers import documented
+from functions.api.routers import WITH_BODY, documented
 from functions.catalog import CATALOG, get_job
 from functions.clock import Clock, isoformat
 from functions.data.errors import NotFoundError
@@ -51,7 +52,7 @@ def list_jobs(
     operation_id="getJob",
     summary="Status of one job, with its last failed run in full",
     tags=["jobs"],
-    responses=documented(HTTPStatus.OK, JobDetail, "The job's status", HTTPStatus.NOT_FOUND),
+    responses=documented(HTTPStatus.OK, JobDetail, "The job's status"),
 )
 def get_job_status(
     job: JobName,
@@ -78,17 +79,23 @@ def _detail_if_kept(run_log: RunLog, run_id: str) -> dict[str, Any] | None:
     summary="Run a job now",
     description=(
         "Queues a MANUAL run recording the caller and reason, and invokes the job's function. "
-        "A repeated `Idempotency-Key` returns the run the first request created."
+        "A repeated `Idempotency-Key` returns the run the first request created; the same key with a "
+        "different job or reason is refused (422, `IDEMPOTENCY_KEY_MISMATCH`). `Location` is relative to "
+        "the request URL."
     ),
     tags=["jobs"],
     responses=documented(
         HTTPStatus.ACCEPTED,
         RunAccepted,
         "The run was queued and its function invoked; `Location` points at the run",
-        HTTPStatus.BAD_REQUEST,
-        HTTPStatus.NOT_FOUND,
         HTTPStatus.CONFLICT,
-        HTTPStatus.BAD_GATEWAY,
+        *WITH_BODY,
+        headers={
+            "Location": {
+                "description": "The run, relative to the request URL: `../../runs/<run_id>`",
+                "schema": {"type": "string"},
+            }
+        },
     ),
 )
 def run_now(
@@ -107,8 +114,9 @@ def run_now(
         ),
     ] = None,
 ) -> Response[RunAccepted]:
+    definition = get_job(job)
     run = start_manual_run(
-        get_job(job),
+        definition,
         caller,
         body.reason,
         run_log=run_log,
@@ -116,9 +124,13 @@ def run_now(
         clock=clock,
         idempotency_key=idempotency_key,
     )
+    if (run.job, run.reason) != (definition.name, body.reason):
+        raise IdempotencyKeyMismatchError(run.run_id)
     return Response(
         status_code=HTTPStatus.ACCEPTED.value,
         content_type=content_types.APPLICATION_JSON,
         body=RunAccepted.model_validate({"run": run_detail(run)}),
-        headers={"Location": f"/runs/{run.run_id}"},
+        # Relative to this request's URL (.../jobs/<job>/runs), so it resolves under whatever prefix the
+        # API is served at: the stage in AWS, /api locally.
+        headers={"Location": f"../../runs/{run.run_id}"},
     )

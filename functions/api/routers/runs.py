@@ -34,7 +34,7 @@ MAX_CURSOR = 512
     operation_id="listRuns",
     summary="The run log, newest first",
     tags=["runs"],
-    responses=documented(HTTPStatus.OK, RunPage, "One page of runs", HTTPStatus.BAD_REQUEST),
+    responses=documented(HTTPStatus.OK, RunPage, "One page of runs"),
 )
 def list_runs(
     run_log: Annotated[RunLog, Depends(get_run_log)],
@@ -78,7 +78,7 @@ def list_runs(
     operation_id="getRun",
     summary="One run in full: counts, error, failed items, caller, where its logs are",
     tags=["runs"],
-    responses=documented(HTTPStatus.OK, RunDetail, "The run", HTTPStatus.NOT_FOUND),
+    responses=documented(HTTPStatus.OK, RunDetail, "The run"),
 )
 def get_run(
     run_id: Annotated[str, Path(description="Run id (ULID)")],

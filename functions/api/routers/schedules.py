@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from functions.api.auth import current_caller
 from functions.api.dependencies import get_clock, get_run_log, get_schedules
 from functions.api.models import JobStatus, PauseRequest, ResumeRequest
-from functions.api.routers import documented
+from functions.api.routers import WITH_BODY, documented
 from functions.catalog import JobDefinition, get_job
 from functions.clock import Clock
 from functions.data.run_log import RunLog
@@ -24,7 +24,7 @@ from functions.lifecycle.status import collect_status
 router = Router()
 
 JobName = Annotated[str, Path(description="Job name, e.g. `sequences`")]
-_ERRORS = (HTTPStatus.BAD_REQUEST, HTTPStatus.NOT_FOUND, HTTPStatus.BAD_GATEWAY)
+_ERRORS = WITH_BODY
 
 
 def _change(

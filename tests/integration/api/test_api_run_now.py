@@ -6,6 +6,7 @@ import io
 import json
 import zipfile
 from datetime import timedelta
+from urllib.parse import urljoin
 
 import boto3
 import pytest
@@ -36,7 +37,11 @@ def test_given_an_admin_when_running_a_job_now_then_a_queued_run_is_created_and_
 
     assert reply.status == 202
     run = reply.body["run"]
-    assert reply.headers["Location"] == f"/runs/{run['run_id']}"
+    # Relative to the request URL: under the stage deployed, under /api locally.
+    assert reply.headers["Location"] == f"../../runs/{run['run_id']}"
+    assert urljoin("https://api.example/prod/jobs/sequences/runs", reply.headers["Location"]) == (
+        f"https://api.example/prod/runs/{run['run_id']}"
+    )
     assert invoker.calls == [
         (get_settings().function_name("sequences"), manual_payload("sequences", run["run_id"]))
     ]
@@ -126,6 +131,23 @@ def test_given_the_same_idempotency_key_after_the_run_finished_when_repeating_th
     assert fresh.status == 202
     assert fresh.body["run"]["run_id"] != first.body["run"]["run_id"]
     assert len(invoker.calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("job", "body"), [("sequences", {"reason": "a different reason"}), ("follow-ups", REASON)]
+)
+def test_given_an_idempotency_key_reused_for_a_different_request_then_422_and_no_second_run(
+    api, invoker, job, body
+):
+    key = {"Idempotency-Key": "portal-reused-key"}
+    first = _run_now(api, headers=key)
+
+    reused = _run_now(api, job=job, body=body, headers=key)
+
+    assert (reused.status, reused.error_code) == (422, "IDEMPOTENCY_KEY_MISMATCH")
+    assert_error_shape(reused)
+    assert reused.body["error"]["run_id"] == first.body["run"]["run_id"]
+    assert len(invoker.calls) == 1
 
 
 def test_given_lambda_refuses_the_invocation_when_running_now_then_502_and_the_run_is_failed(
