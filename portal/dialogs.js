@@ -94,7 +94,7 @@ export function createDialogs(ctx) {
     if (!late) return null;
     return h(
       "section",
-      { class: "last-failure panel-warn", testid: "run-late" },
+      { class: "last-failure notice-warn", testid: "run-late" },
       h("h3", null, "A scheduled run did not start"),
       h(
         "p",
@@ -130,7 +130,7 @@ export function createDialogs(ctx) {
             logsLink(run),
           ),
         ]
-      : h("p", { class: "muted", testid: "run-no-failures" }, "No failures recorded for this job.");
+      : h("p", { class: "muted", testid: "run-no-failures" }, "No failed, timed-out or partly failed run recorded for this job.");
     return h(
       "section",
       { class: `last-failure${run ? " panel-error" : ""}`, testid: "run-last-failure" },
