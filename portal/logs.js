@@ -1,6 +1,6 @@
 // The logs (#/runs): every run, filtered by job, status, trigger and time, newest first.
 import { h, replace } from "./dom.js";
-import { RUN_STATUS, label } from "./format.js";
+import { RUN_STATUS, label, localTime, plural } from "./format.js";
 import { errorPanel } from "./live.js";
 import { runRow, runsTable } from "./runs-table.js";
 
@@ -82,6 +82,14 @@ function searchField(value) {
       testid: "filter-q",
     }),
   );
+}
+
+// Say what was searched, so "nothing found" is not read as "it never happened" beyond the window.
+function searchMiss(text, search) {
+  const scope = search
+    ? `the failed items of ${plural(search.runs_read, "run")} since ${localTime(search.since)}`
+    : "the failed items of recent runs";
+  return `No runs match “${text}”. A run id is looked up directly; other text is searched in ${scope}. Set “From” to look further back.`;
 }
 
 export function renderLogs(main, ctx, params) {
@@ -211,9 +219,7 @@ export function renderLogs(main, ctx, params) {
         h(
           "p",
           { class: "panel empty", testid: "logs-empty" },
-          filters.q
-            ? `No runs match “${filters.q}”: a run id is looked up directly; other text is searched in the failed items of ${page.search ? `the ${page.search.runs_read} runs read` : "the runs"} since ${page.search ? new Date(page.search.since).toLocaleString() : "the window start"}.`
-            : "No runs match these filters.",
+          filters.q ? searchMiss(filters.q, page.search) : "No runs match these filters.",
         ),
       );
       return;

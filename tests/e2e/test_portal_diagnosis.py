@@ -439,3 +439,17 @@ def test_given_every_portal_page_when_axe_checks_it_then_nothing_serious_or_crit
     found["not found"] = _axe_blocking(page)
 
     assert {name: issues for name, issues in found.items() if issues} == {}
+
+
+def test_given_a_search_that_finds_nothing_then_the_page_says_what_was_searched(
+    page, local_runtime, degraded
+):
+    from playwright.sync_api import expect
+
+    _sign_in(page, local_runtime, "admin")
+    _wait_status(page)
+    page.goto(local_runtime.url + "#/runs?q=nobody%40nowhere.example")
+
+    empty = page.get_by_test_id("logs-empty")
+    expect(empty).to_contain_text("No runs match “nobody@nowhere.example”")
+    expect(empty).to_contain_text(re.compile(r"failed items of \d+ runs? since"))
