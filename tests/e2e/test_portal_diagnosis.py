@@ -461,3 +461,16 @@ def test_given_a_search_that_finds_nothing_then_the_page_says_what_was_searched(
     empty = page.get_by_test_id("logs-empty")
     expect(empty).to_contain_text("No runs match “nobody@nowhere.example”")
     expect(empty).to_contain_text(re.compile(r"failed items of \d+ runs? since"))
+
+
+def test_given_a_search_the_api_refuses_then_the_message_names_the_field_in_plain_words(page, local_runtime):
+    from playwright.sync_api import expect
+
+    _sign_in(page, local_runtime, "admin")
+    _wait_status(page)
+    page.goto(local_runtime.url + "#/runs?q=" + "x" * 201)  # the API takes at most 200 characters
+
+    message = page.get_by_test_id("validation-error")
+    expect(message).to_contain_text("Please check what you entered")
+    expect(message).to_contain_text("Search:")
+    expect(page.get_by_text("Something went wrong")).to_have_count(0)

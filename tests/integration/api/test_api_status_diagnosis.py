@@ -133,3 +133,20 @@ def test_given_a_search_with_nothing_matching_then_an_empty_page(api, degraded):
     reply = api("GET", "/runs", query={"q": "nobody@example.com"})
 
     assert (reply.status, reply.body["runs"], reply.body["next_cursor"]) == (200, [], None)
+
+
+def test_given_a_missed_tick_when_listing_jobs_then_the_late_job_names_it_and_the_others_do_not(
+    api, run_log, clock
+):
+    clock.set(datetime(2026, 11, 27, 6, 0, tzinfo=UTC))
+    run_log.ensure_tracking("scheduled-reports", clock.now())
+    clock.set(datetime(2026, 11, 27, 8, 1, tzinfo=UTC))
+
+    reply = api("GET", "/jobs")
+
+    jobs = {job["job"]: job for job in reply.body["jobs"]}
+    late = jobs["scheduled-reports"]
+    assert late["health"] == "LATE"
+    assert late["late"]["missed_tick"] == "2026-11-27T07:00:00Z"
+    assert any("dead-letter queue" in check for check in late["late"]["checks"])
+    assert jobs["follow-ups"]["late"] is None
