@@ -138,7 +138,15 @@ function route() {
   else notFound("There is no page at this address.");
 }
 
+// The router owns the hash: following "#main" would route to a page that does not exist.
+function skipToContent(event) {
+  event.preventDefault();
+  main.focus();
+  main.scrollIntoView();
+}
+
 async function boot() {
+  document.querySelector(".skip-link").addEventListener("click", skipToContent);
   document.getElementById("signout").addEventListener("click", doSignOut);
   authEvents.addEventListener("expired", () => showSignIn("Your session has ended. Sign in again."));
   try {

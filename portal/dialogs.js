@@ -2,7 +2,15 @@
 // follows the new run to its outcome instead of leaving the reader to assume it worked.
 import { newIdempotencyKey } from "./api.js";
 import { h, replace, runHref } from "./dom.js";
-import { FINAL_STATUSES, RUN_STATUS, durationText, label, shortId, statusBadge } from "./format.js";
+import {
+  FINAL_STATUSES,
+  RUN_STATUS,
+  durationText,
+  label,
+  shortId,
+  statusBadge,
+  timeNode,
+} from "./format.js";
 import { countsList, errorSummary, logsLink, outcomeBanner } from "./run-detail.js";
 
 const FOLLOW_MS = 2000;
@@ -80,10 +88,40 @@ export function createDialogs(ctx) {
 
   // ---- Run now -----------------------------------------------------------------------------
 
-  function lastFailureSection(job) {
-    const run = job.last_failure_run;
+  // A missed tick comes first: re-running does not fix a schedule that does not fire.
+  function lateSection(job) {
+    const late = job.late;
+    if (!late) return null;
+    return h(
+      "section",
+      { class: "last-failure notice-warn", testid: "run-late" },
+      h("h3", null, "A scheduled run did not start"),
+      h(
+        "p",
+        null,
+        "The run due ",
+        timeNode(late.missed_tick, { precise: true }),
+        ` did not start within its ${late.grace_minutes}-minute grace. Check:`,
+      ),
+      h(
+        "ul",
+        { class: "checks" },
+        late.checks.map((check) => h("li", null, check)),
+      ),
+    );
+  }
+
+  // The last problem (FAILED, TIMED_OUT or PARTIAL): the thing to read before re-running.
+  function lastProblemSection(job) {
+    const run = job.last_problem_run || job.last_failure_run;
     const body = run
       ? [
+          h(
+            "p",
+            { class: "inline-list small" },
+            statusBadge(run.status),
+            h("span", { class: "muted" }, `${run.trigger === "MANUAL" ? "manual" : "scheduled"} run`),
+          ),
           errorSummary(run, "run-last-failure-error"),
           h(
             "p",
@@ -92,11 +130,11 @@ export function createDialogs(ctx) {
             logsLink(run),
           ),
         ]
-      : h("p", { class: "muted", testid: "run-no-failures" }, "No failures recorded for this job.");
+      : h("p", { class: "muted", testid: "run-no-failures" }, "No failed, timed-out or partly failed run recorded for this job.");
     return h(
       "section",
       { class: `last-failure${run ? " panel-error" : ""}`, testid: "run-last-failure" },
-      h("h3", null, "Last failure"),
+      h("h3", null, "Last problem"),
       body,
     );
   }
@@ -106,7 +144,7 @@ export function createDialogs(ctx) {
     const slot = h(
       "div",
       { class: "dialog-slot" },
-      h("p", { class: "muted loading" }, "Reading the last failure…"),
+      h("p", { class: "muted loading" }, "Reading the last problem…"),
     );
     open(
       h(
@@ -153,8 +191,9 @@ export function createDialogs(ctx) {
     const form = h(
       "form",
       { class: "dialog-form" },
-      lastFailureSection(job),
-      job.last_failure_run
+      lateSection(job),
+      lastProblemSection(job),
+      job.last_problem_run || job.last_failure_run
         ? h(
             "p",
             { class: "note", testid: "run-read-first" },

@@ -165,12 +165,23 @@ export function shortId(runId) {
   return text.length > 10 ? `…${text.slice(-8)}` : text;
 }
 
+// "reports_built" names many; one of them is "1 report built", never "1 reports built".
+export function countText(value, name) {
+  const words = label(name).split(" ");
+  if (value === 1 && words[0].endsWith("s")) words[0] = words[0].slice(0, -1);
+  return `${value} ${words.join(" ")}`;
+}
+
+export function plural(count, word) {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
 // Job-specific counts ("emails_sent") say what a run achieved better than the generic ones.
 function specificCount(counts) {
   const found = Object.entries(counts || {}).find(
     ([name, value]) => !STANDARD_COUNTS.includes(name) && value > 0,
   );
-  return found ? `${found[1]} ${label(found[0])}` : null;
+  return found ? countText(found[1], found[0]) : null;
 }
 
 export function headlineCount(counts) {
@@ -189,7 +200,7 @@ export function outcomeText(run) {
       return `Succeeded — ${headlineCount(counts)}`;
     case "PARTIAL": {
       const achieved = specificCount(counts);
-      const failed = `${counts.failed || 0} of ${counts.processed || 0} items failed`;
+      const failed = `${counts.failed || 0} of ${plural(counts.processed || 0, "item")} failed`;
       return `Partly succeeded — ${achieved ? `${achieved}; ${failed}` : failed}`;
     }
     case "FAILED":

@@ -8,13 +8,27 @@ function ago(ms) {
   return minutes < 60 ? `${minutes} min ago` : `${Math.round(minutes / 60)} h ago`;
 }
 
-// Re-rendering replaces nodes; keep the keyboard user's place by testid.
+// What identifies a focused element across a re-render: its test id or id, else its href and text.
+function focusKey(element) {
+  if (!element || element === document.body || !element.tagName) return null;
+  if (element.dataset && element.dataset.testid) return `[data-testid="${CSS.escape(element.dataset.testid)}"]`;
+  if (element.id) return `#${CSS.escape(element.id)}`;
+  const href = element.getAttribute("href");
+  if (href) return { selector: `${element.tagName}[href="${CSS.escape(href)}"]`, text: element.textContent };
+  return null;
+}
+
+function findAgain(key) {
+  if (typeof key === "string") return document.querySelector(key);
+  return [...document.querySelectorAll(key.selector)].find((el) => el.textContent === key.text) || null;
+}
+
+// Re-rendering replaces nodes; a keyboard user keeps their place instead of falling back to the page top.
 function keepFocus(render) {
-  const active = document.activeElement;
-  const testid = active && active.dataset ? active.dataset.testid : null;
+  const key = focusKey(document.activeElement);
   render();
-  if (testid) {
-    const again = document.querySelector(`[data-testid="${CSS.escape(testid)}"]`);
+  if (key) {
+    const again = findAgain(key);
     if (again && again !== document.activeElement) again.focus({ preventScroll: true });
   }
 }
@@ -102,7 +116,32 @@ export function liveData({ load, render, onError, every }) {
   };
 }
 
+// The API names fields by their query name; say which filter the reader should look at.
+const FIELD_NAMES = { from: "From", to: "To", q: "Search", job: "Job", status: "Status", limit: "Page size" };
+
+function fieldName(field) {
+  const name = String(field || "").split(".").pop();
+  return FIELD_NAMES[name] || name;
+}
+
 export function errorPanel(error) {
+  const details = (error.body && error.body.details) || [];
+  if ((error.status === 422 || error.status === 400) && error.code !== "INVALID_CURSOR") {
+    return h(
+      "div",
+      { class: "panel panel-warn", role: "alert", testid: "validation-error" },
+      h("h2", null, "Please check what you entered"),
+      details.length
+        ? h(
+            "ul",
+            null,
+            details.map((detail) =>
+              h("li", null, h("strong", null, `${fieldName(detail.field)}: `), detail.message),
+            ),
+          )
+        : h("p", null, error.message),
+    );
+  }
   if (error.status === 404) {
     return h(
       "div",

@@ -1,17 +1,40 @@
 // The logs (#/runs): every run, filtered by job, status, trigger and time, newest first.
 import { h, replace } from "./dom.js";
-import { RUN_STATUS, label } from "./format.js";
+import { RUN_STATUS, label, localTime, plural } from "./format.js";
 import { errorPanel } from "./live.js";
 import { runRow, runsTable } from "./runs-table.js";
 
 const PAGE_SIZE = 25;
-const FILTERS = ["job", "status", "trigger", "from", "to"];
+const FILTERS = ["q", "job", "status", "trigger", "from", "to"];
+const MINUTE_MS = 60_000;
+const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
 
-// datetime-local inputs speak the reader's wall clock; the API wants UTC instants.
-function toUtc(localValue) {
-  if (!localValue) return "";
-  const moment = new Date(localValue);
-  return Number.isNaN(moment.getTime()) ? "" : moment.toISOString().replace(/\.\d{3}Z$/, "Z");
+// The address holds UTC instants ("2026-11-28T09:00Z"), so a shared link means the same runs in New York
+// and Tokyo; the inputs show the reader's own wall clock. A value without a zone (an old link) is local.
+function parseInstant(value) {
+  if (!value) return null;
+  const moment = new Date(value);
+  return Number.isNaN(moment.getTime()) ? null : moment;
+}
+
+function utcMinute(moment) {
+  return moment.toISOString().slice(0, 16) + "Z";
+}
+
+function localInputValue(value) {
+  const moment = parseInstant(value);
+  if (!moment) return "";
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${moment.getFullYear()}-${pad(moment.getMonth() + 1)}-${pad(moment.getDate())}T${pad(
+    moment.getHours(),
+  )}:${pad(moment.getMinutes())}`;
+}
+
+// "To 09:30" means up to and including the 09:30 minute, so the API gets its last millisecond.
+function apiTime(value, { endOfMinute = false } = {}) {
+  const moment = parseInstant(value);
+  if (!moment) return "";
+  return new Date(moment.getTime() + (endOfMinute ? MINUTE_MS - 1 : 0)).toISOString();
 }
 
 function select(name, text, options, value) {
@@ -30,13 +53,43 @@ function select(name, text, options, value) {
   );
 }
 
-function dateField(name, text, value) {
+function dateField(name, text, value, hint) {
   return h(
     "label",
-    { class: "field" },
-    h("span", { class: "field-label" }, text),
-    h("input", { type: "datetime-local", name, value: value || "", testid: `filter-${name}` }),
+    { class: "field field-date" },
+    h("span", { class: "field-label" }, text, h("span", { class: "field-zone" }, ` (${ZONE})`)),
+    h("input", {
+      type: "datetime-local",
+      name,
+      value: localInputValue(value),
+      testid: `filter-${name}`,
+      title: hint,
+    }),
   );
+}
+
+function searchField(value) {
+  return h(
+    "label",
+    { class: "field field-search" },
+    h("span", { class: "field-label" }, "Search"),
+    h("input", {
+      type: "search",
+      name: "q",
+      value: value || "",
+      maxlength: 200,
+      placeholder: "Run id, item key or email address",
+      testid: "filter-q",
+    }),
+  );
+}
+
+// Say what was searched, so "nothing found" is not read as "it never happened" beyond the window.
+function searchMiss(text, search) {
+  const scope = search
+    ? `the failed items of ${plural(search.runs_read, "run")} since ${localTime(search.since)}`
+    : "the failed items of recent runs";
+  return `No runs match “${text}”. A run id is looked up directly; other text is searched in ${scope}. Set “From” to look further back.`;
 }
 
 export function renderLogs(main, ctx, params) {
@@ -48,6 +101,7 @@ export function renderLogs(main, ctx, params) {
   function fillForm(jobs) {
     replace(
       form,
+      searchField(filters.q),
       select(
         "job",
         "Job",
@@ -69,8 +123,8 @@ export function renderLogs(main, ctx, params) {
         ],
         filters.trigger,
       ),
-      dateField("from", "From", filters.from),
-      dateField("to", "To", filters.to),
+      dateField("from", "From", filters.from, "Runs created at or after this minute"),
+      dateField("to", "To", filters.to, "Runs created up to the end of this minute"),
       h(
         "div",
         { class: "filter-actions" },
@@ -92,7 +146,17 @@ export function renderLogs(main, ctx, params) {
 
   function readForm() {
     const data = new FormData(form);
-    for (const name of FILTERS) filters[name] = String(data.get(name) || "");
+    for (const name of FILTERS) filters[name] = String(data.get(name) || "").trim();
+    for (const name of ["from", "to"]) {
+      const moment = parseInstant(filters[name]);
+      filters[name] = moment ? utcMinute(moment) : "";
+    }
+  }
+
+  function rangeProblem() {
+    const from = parseInstant(filters.from);
+    const to = parseInstant(filters.to);
+    return from && to && from > to ? "“From” is later than “To”: no run can match. Swap them or clear one." : null;
   }
 
   // The filters live in the address so a filtered view can be bookmarked or shared; replaceState avoids a re-route.
@@ -118,11 +182,12 @@ export function renderLogs(main, ctx, params) {
   async function fetchPage(cursor) {
     return ctx.api("/runs", {
       query: {
+        q: filters.q,
         job: filters.job,
         status: filters.status,
         trigger: filters.trigger,
-        from: toUtc(filters.from),
-        to: toUtc(filters.to),
+        from: apiTime(filters.from),
+        to: apiTime(filters.to, { endOfMinute: true }),
         limit: PAGE_SIZE,
         cursor,
       },
@@ -131,6 +196,14 @@ export function renderLogs(main, ctx, params) {
 
   async function load() {
     const mine = ++generation;
+    const problem = rangeProblem();
+    if (problem) {
+      replace(
+        results,
+        h("p", { class: "panel panel-warn", role: "alert", testid: "validation-error" }, problem),
+      );
+      return;
+    }
     replace(results, h("p", { class: "muted loading" }, "Loading runs…"));
     let page;
     try {
@@ -143,7 +216,11 @@ export function renderLogs(main, ctx, params) {
     if (!page.runs.length) {
       replace(
         results,
-        h("p", { class: "panel empty", testid: "logs-empty" }, "No runs match these filters."),
+        h(
+          "p",
+          { class: "panel empty", testid: "logs-empty" },
+          filters.q ? searchMiss(filters.q, page.search) : "No runs match these filters.",
+        ),
       );
       return;
     }

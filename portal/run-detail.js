@@ -7,6 +7,7 @@ import {
   durationText,
   label,
   outcomeText,
+  plural,
   shortId,
   statusBadge,
   timeNode,
@@ -19,6 +20,19 @@ const FOLLOW_MS = 2000;
 // Type, message and where: the part of a failure to read before anything is re-run.
 export function errorSummary(run, testid) {
   const error = run.error;
+  if (!error && run.status === "PARTIAL") {
+    return h(
+      "div",
+      { class: "error-summary", testid },
+      h("p", { class: "error-message" }, outcomeText(run)),
+      reasonsList(run.failures_by_reason),
+      h(
+        "dl",
+        { class: "facts facts-compact" },
+        fact("When", timeNode(run.finished_at || run.started_at || run.queued_at, { relative: true })),
+      ),
+    );
+  }
   if (!error) {
     return h(
       "p",
@@ -80,8 +94,8 @@ export function countsList(counts) {
   );
 }
 
-function copyButton(text) {
-  const button = h("button", { type: "button", class: "link-button small" }, "Copy");
+function copyButton(text, caption = "Copy") {
+  const button = h("button", { type: "button", class: "link-button small" }, caption);
   button.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(text);
@@ -172,10 +186,32 @@ function errorPanelFor(run) {
       ? h(
           "details",
           { class: "stack", testid: "run-detail-stack" },
-          h("summary", null, "Stack trace"),
-          h("pre", { class: "mono" }, stack),
+          h("summary", null, "Stack trace: the cause chain, then our code, then libraries"),
+          h("p", { class: "small" }, copyButton(stack, "Copy the stack trace")),
+          h("pre", { class: "mono stack-text", tabindex: "0" }, stack),
         )
       : null,
+  );
+}
+
+// Failed items grouped by cause: "3 items: address not verified" reads faster than 3 rows.
+export function reasonsList(groups, testid) {
+  if (!groups || !groups.length) return null;
+  return h(
+    "ul",
+    { class: "reasons", testid },
+    groups.map((group) =>
+      h(
+        "li",
+        null,
+        h("strong", null, plural(group.count, "item")),
+        ": ",
+        group.reason,
+        group.keys && group.keys.length
+          ? h("span", { class: "muted" }, ` (e.g. ${group.keys.join(", ")})`)
+          : null,
+      ),
+    ),
   );
 }
 
@@ -196,6 +232,7 @@ function itemErrorsPanel(run) {
       { class: "muted small" },
       "Each failed item is retried by the next run, up to the job's retry limit.",
     ),
+    reasonsList(run.failures_by_reason, "run-detail-reasons"),
     h(
       "div",
       { class: "table-wrap" },
@@ -306,10 +343,12 @@ function renderRunBody(run, jobTitles) {
 
 export function renderRun(main, ctx, runId) {
   const body = h("div", { class: "run-body" });
+  let shown = null;
   const live = liveData({
     every: FOLLOW_MS,
     load: () => ctx.api(`/runs/${encodeURIComponent(runId)}`),
     render: (run) => {
+      shown = run;
       document.title = `Run ${shortId(run.run_id)} · ${label(run.status)} · Automation · DevSphere OS`;
       replace(body, ...renderRunBody(run, ctx.jobTitles()));
       // A finished run never changes again: stop asking.
@@ -326,5 +365,9 @@ export function renderRun(main, ctx, runId) {
     live.freshness,
     body,
   );
+  // Opened from a link, the page has no job titles yet: show the job's name once they arrive.
+  ctx.ensureJobs().then(() => {
+    if (shown) replace(body, ...renderRunBody(shown, ctx.jobTitles()));
+  });
   return live;
 }

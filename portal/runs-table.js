@@ -63,11 +63,8 @@ export function runRow(run, { showJob = true, jobTitles = {} } = {}) {
     { testid: `run-row-${run.run_id}`, dataset: { status: run.status || "" } },
     cell(
       "Run",
-      h(
-        "a",
-        { href: runHref(run.run_id), class: "mono", title: run.run_id, "aria-label": `Run ${run.run_id}` },
-        shortId(run.run_id),
-      ),
+      // The visible text is the accessible name (axe label-content-name-mismatch); the full id is a hint.
+      h("a", { href: runHref(run.run_id), class: "mono", title: run.run_id }, shortId(run.run_id)),
     ),
     showJob ? cell("Job", h("a", { href: jobHref(run.job) }, jobTitles[run.job] || run.job)) : null,
     cell("Status", statusBadge(run.status)),
@@ -77,7 +74,9 @@ export function runRow(run, { showJob = true, jobTitles = {} } = {}) {
     cell("Processed / ok / failed", countsNode(run)),
     cell(
       "Error",
-      run.error_type ? h("code", { class: "text-bad" }, run.error_type) : h("span", { class: "muted" }, "—"),
+      run.error_summary
+        ? h("span", { class: "error-cell text-bad", testid: "run-error-summary" }, run.error_summary)
+        : h("span", { class: "muted" }, "—"),
     ),
   );
 }

@@ -9,21 +9,19 @@ import {
   label,
   localTime,
   percent,
+  plural,
   shortId,
   statusBadge,
   timeNode,
 } from "./format.js";
+import { trendsPanel } from "./charts.js";
 import { errorPanel, liveData } from "./live.js";
 import { runsTable } from "./runs-table.js";
-import { errorSummary } from "./run-detail.js";
+import { errorSummary, logsLink } from "./run-detail.js";
 
 const REFRESH_MS = 15000;
 // RUNNING and NEW are not problems: the summary names only jobs someone should look at.
 const NEEDS_ATTENTION = new Set(["FAILING", "LATE", "DEGRADED", "PAUSED"]);
-
-function plural(count, word) {
-  return `${count} ${word}${count === 1 ? "" : "s"}`;
-}
 
 // The answer to "do the automations work?" in one line, naming the jobs that need a look.
 function summaryNode(jobs) {
@@ -81,6 +79,9 @@ function meaningText(job) {
   if (job.health === "DEGRADED" && last.counts) {
     return `The last run finished, but ${plural(last.counts.failed || 0, "item")} failed.`;
   }
+  if (job.health === "LATE" && job.late) {
+    return `The run due ${localTime(job.late.missed_tick)} did not start.`;
+  }
   return base;
 }
 
@@ -121,6 +122,39 @@ function runStrip(runs) {
       { class: "strip-legend" },
       h("span", null, `Last ${plural(ordered.length, "run")} · newest on the right`),
       h("span", null, `tallest ${durationText(longest)}`),
+    ),
+  );
+}
+
+// The newest FAILED, TIMED_OUT or PARTIAL run with what went wrong, so a card never hides a problem.
+function problemNode(problem) {
+  if (!problem) return h("span", { class: "muted" }, "none");
+  return h(
+    "span",
+    { class: "stack" },
+    h(
+      "span",
+      { class: "inline-list" },
+      statusBadge(problem.status),
+      h("a", { href: runHref(problem.run_id) }, timeNode(problem.at, { relative: true })),
+    ),
+    h("small", { class: "problem-message", testid: "last-problem-message" }, problem.message),
+  );
+}
+
+function lateNotice(job) {
+  if (!job.late) return null;
+  return h(
+    "div",
+    { class: "notice notice-warn late-notice", testid: `late-${job.job}` },
+    h("strong", null, "Missed run: "),
+    "due ",
+    timeNode(job.late.missed_tick, { precise: true }),
+    `, not started within ${job.late.grace_minutes} min. Check:`,
+    h(
+      "ul",
+      { class: "checks" },
+      job.late.checks.map((check) => h("li", null, check)),
     ),
   );
 }
@@ -170,6 +204,7 @@ function jobCard(job, actions, { detail = false } = {}) {
       healthBadge(job.health, `health-${job.job}`),
     ),
     h("p", { class: `meaning text-${info.tone}`, testid: `meaning-${job.job}` }, meaningText(job)),
+    detail ? lateNotice(job) : null,
     job.paused
       ? h(
           "p",
@@ -207,7 +242,7 @@ function jobCard(job, actions, { detail = false } = {}) {
       ),
       fact("Last run", lastRunNode(job.last_run)),
       fact("Last success", eventNode(job.last_success, "never")),
-      fact("Last failure", eventNode(job.last_failure, "never")),
+      fact("Last problem", problemNode(job.last_problem)),
       fact(
         "Failures in a row",
         h(
@@ -221,9 +256,13 @@ function jobCard(job, actions, { detail = false } = {}) {
         stats.runs
           ? [
               percent(stats.success_rate),
-              h("span", { class: "muted" }, ` of ${plural(stats.runs, "recent run")}`),
+              h(
+                "span",
+                { class: "muted" },
+                ` of ${plural(stats.runs, "run")} in ${stats.window_days || 7} days`,
+              ),
             ]
-          : h("span", { class: "muted" }, "no finished runs"),
+          : h("span", { class: "muted" }, `no finished runs in ${stats.window_days || 7} days`),
       ),
       fact(
         "Duration",
@@ -316,24 +355,26 @@ function summaryTitle(jobs) {
   return bad ? `${bad} need${bad === 1 ? "s" : ""} attention` : "All healthy";
 }
 
-function lastFailurePanel(run) {
+function lastProblemPanel(job) {
+  const run = job.last_problem_run || job.last_failure_run;
   if (!run)
     return h(
       "section",
-      { class: "panel" },
-      h("h2", null, "Last failure"),
-      h("p", { class: "muted" }, "No failures recorded."),
+      { class: "panel", testid: "job-last-problem" },
+      h("h2", null, "Last problem"),
+      h("p", { class: "muted" }, "No failed, timed-out or partly failed runs recorded."),
     );
   return h(
     "section",
-    { class: "panel panel-error" },
+    { class: "panel panel-error", testid: "job-last-problem" },
     h(
       "h2",
       null,
-      "Last failure ",
+      "Last problem ",
       h("a", { href: runHref(run.run_id), class: "small" }, `run ${shortId(run.run_id)}`),
     ),
     errorSummary(run),
+    h("p", null, logsLink(run)),
   );
 }
 
@@ -352,7 +393,8 @@ export function renderJob(main, ctx, jobName) {
         body,
         job.description ? h("p", { class: "lead" }, job.description) : null,
         jobCard(job, ctx.actions, { detail: true }),
-        lastFailurePanel(job.last_failure_run),
+        lastProblemPanel(job),
+        trendsPanel(job.trends, job.stats),
         h(
           "section",
           { class: "panel" },

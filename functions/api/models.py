@@ -134,7 +134,16 @@ class RunSummary(_Model):
         description="processed, succeeded, failed, skipped, plus job-specific counts"
     )
     error_type: str | None
+    error_summary: str | None = Field(
+        description="One line: the error, or for a run with failed items how many failed and why"
+    )
     triggered_by: str | None
+
+
+class ReasonGroup(_Model):
+    reason: str = Field(description="The cause, with addresses replaced by <address> so items group")
+    count: int
+    keys: list[str] = Field(description="A few of the items that failed for this reason")
 
 
 class RunDetail(RunSummary):
@@ -152,6 +161,7 @@ class RunDetail(RunSummary):
         description="Emails that may or may not have gone out: never resent until released"
     )
     releases: list[ReleaseView] = Field(description="Who released unconfirmed emails of this run, when, why")
+    failures_by_reason: list[ReasonGroup] = Field(description="Failed items grouped by cause, largest first")
     logs: LogsView | None
 
 
@@ -161,11 +171,18 @@ class ReleaseResult(_Model):
     run: RunDetail
 
 
+class SearchView(_Model):
+    kind: str = Field(description="`run_id` (a direct read) or `item` (failed items searched)")
+    runs_read: int = Field(description="Runs read by this request")
+    since: Timestamp = Field(description="Start of the window searched")
+
+
 class RunPage(_Model):
     runs: list[RunSummary]
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next (older) page; null on the last."
     )
+    search: SearchView | None = Field(default=None, description="Set when `q` was given")
 
 
 class RunAccepted(_Model):
@@ -195,10 +212,40 @@ class RunEvent(_Model):
 
 
 class RunStats(_Model):
-    runs: int
-    success_rate: float | None
+    window_days: int
+    since: Timestamp
+    complete: bool = Field(description="False when the window held more runs than one read takes")
+    runs: int = Field(description="Finished runs in the window")
+    by_status: dict[str, int] = Field(description="Runs in the window per status (finished and SKIPPED)")
+    success_rate: float | None = Field(description="SUCCEEDED / finished; PARTIAL is not a success")
     p50_duration_ms: int | None
     p95_duration_ms: int | None
+
+
+class DayTrend(_Model):
+    date: str = Field(description="A day in the job's time zone, YYYY-MM-DD")
+    by_status: dict[str, int]
+    p50_duration_ms: int | None
+    p95_duration_ms: int | None
+
+
+class ProblemView(_Model):
+    run_id: str
+    status: RunStatus = Field(description="FAILED, TIMED_OUT or PARTIAL")
+    trigger: Trigger
+    at: Timestamp | None
+    error_type: str | None
+    message: str
+    where: str | None
+    failed_items: int
+    failures_by_reason: list[ReasonGroup]
+    logs_link: str | None
+
+
+class LateView(_Model):
+    missed_tick: Timestamp = Field(description="The scheduled time that started no run")
+    grace_minutes: int
+    checks: list[str] = Field(description="What to check, most likely first")
 
 
 class JobStatus(_Model):
@@ -206,19 +253,25 @@ class JobStatus(_Model):
     title: str
     description: str
     health: Health
+    late: LateView | None = Field(description="Set while LATE: the missed tick and what to check")
     schedule: ScheduleView
     paused: PauseView | None
     in_flight_run_id: str | None
     last_run: RunSummary | None
     last_success: RunEvent | None
-    last_failure: RunEvent | None
+    last_failure: RunEvent | None = Field(description="The last FAILED or TIMED_OUT run")
+    last_problem: ProblemView | None = Field(
+        description="The last FAILED, TIMED_OUT or PARTIAL run: read it before re-running"
+    )
     consecutive_failures: int
-    stats: RunStats
+    stats: RunStats = Field(description="Over the last `window_days` days, read by key range")
     recent_runs: list[RunSummary] = Field(description="Newest first.")
 
 
 class JobDetail(JobStatus):
     last_failure_run: RunDetail | None = Field(description="The last failed run, to read before re-running.")
+    last_problem_run: RunDetail | None = Field(description="The last problem run in full.")
+    trends: list[DayTrend] = Field(description="Per day of the window, oldest first")
 
 
 class JobList(_Model):

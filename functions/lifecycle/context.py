@@ -8,8 +8,9 @@ from datetime import datetime
 
 from functions.catalog import JobDefinition
 from functions.clock import Clock
-from functions.data.run_types import MAX_ITEM_ERRORS, Outcome, RunError, Unconfirmed
+from functions.data.run_types import MAX_ITEM_ERRORS, Outcome, Unconfirmed
 from functions.data.vocabulary import COUNT_NAMES, RunStatus
+from functions.lifecycle.errors import all_items_failed
 from functions.observability import logger
 
 
@@ -99,10 +100,10 @@ class RunContext:
             return Outcome(
                 RunStatus.PARTIAL, dict(self.counts), self.item_errors, unconfirmed=self.unconfirmed
             )
-        first = self.item_errors[0] if self.item_errors else {"key": "?", "reason": "?"}
-        error = RunError(
-            type="AllItemsFailed",
-            message=f"all {failed} items failed; first: {first['key']}: {first['reason']}",
-            where="items",
+        return Outcome(
+            RunStatus.FAILED,
+            dict(self.counts),
+            self.item_errors,
+            all_items_failed(self.item_errors, failed),
+            self.unconfirmed,
         )
-        return Outcome(RunStatus.FAILED, dict(self.counts), self.item_errors, error, self.unconfirmed)

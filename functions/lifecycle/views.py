@@ -7,10 +7,24 @@ from typing import Any
 
 from functions.clock import isoformat
 from functions.data.models import RunModel
+from functions.lifecycle.errors import failures_by_reason, summarise_item_failures
+
+SUMMARY_LENGTH = 300
 
 
 def _time(moment: datetime | None) -> str | None:
     return isoformat(moment) if moment else None
+
+
+def error_summary(run: RunModel) -> str | None:
+    """One line for a list: the error's message, or for a run with failed items what failed and why."""
+    if run.error:
+        text = f"{run.error.type}: {run.error.message}"
+    else:
+        text = summarise_item_failures(run.item_error_values(), run.count_values().get("failed")) or ""
+    if len(text) > SUMMARY_LENGTH:
+        return text[: SUMMARY_LENGTH - 1] + "…"
+    return text or None
 
 
 def run_summary(run: RunModel) -> dict[str, Any]:
@@ -26,6 +40,7 @@ def run_summary(run: RunModel) -> dict[str, Any]:
         "duration_ms": int(run.duration_ms) if run.duration_ms is not None else None,
         "counts": run.count_values(),
         "error_type": run.error.type if run.error else None,
+        "error_summary": error_summary(run),
         "triggered_by": run.caller.username if run.caller else None,
     }
 
@@ -72,6 +87,7 @@ def run_detail(run: RunModel) -> dict[str, Any]:
                 }
                 for release in run.releases or []
             ],
+            "failures_by_reason": failures_by_reason(run.item_error_values()),
             "logs": (
                 {
                     "log_group": run.logs.log_group,
@@ -85,3 +101,19 @@ def run_detail(run: RunModel) -> dict[str, Any]:
         }
     )
     return detail
+
+
+def problem_view(run: RunModel) -> dict[str, Any]:
+    """A job's last problem, enough to read before re-running: what, where, which items, and the logs."""
+    return {
+        "run_id": run.run_id,
+        "status": run.status,
+        "trigger": run.trigger,
+        "at": _time(run.finished_at or run.queued_at),
+        "error_type": run.error.type if run.error else None,
+        "message": error_summary(run) or run.status,
+        "where": run.error.where if run.error else None,
+        "failed_items": run.count_values().get("failed", 0),
+        "failures_by_reason": failures_by_reason(run.item_error_values()),
+        "logs_link": run.logs.link if run.logs else None,
+    }

@@ -50,7 +50,7 @@ def list_jobs(
 @router.get(
     "/jobs/<job>",
     operation_id="getJob",
-    summary="Status of one job, with its last failed run in full",
+    summary="Status of one job, with its last problem run in full and daily trends",
     tags=["jobs"],
     responses=documented(HTTPStatus.OK, JobDetail, "The job's status"),
 )
@@ -59,10 +59,14 @@ def get_job_status(
     run_log: Annotated[RunLog, Depends(get_run_log)],
     clock: Annotated[Clock, Depends(get_clock)],
 ) -> JobDetail:
-    status = collect_status([get_job(job)], run_log, clock.now())[0]
-    failure = status["last_failure"]
+    status = collect_status([get_job(job)], run_log, clock.now(), with_trends=True)[0]
+    failure, problem = status["last_failure"], status["last_problem"]
     return JobDetail.model_validate(
-        {**status, "last_failure_run": _detail_if_kept(run_log, failure["run_id"]) if failure else None}
+        {
+            **status,
+            "last_failure_run": _detail_if_kept(run_log, failure["run_id"]) if failure else None,
+            "last_problem_run": _detail_if_kept(run_log, problem["run_id"]) if problem else None,
+        }
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -10,16 +11,19 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from functions.api.cursor import decode_cursor, encode_cursor
-from functions.api.dependencies import get_run_log
+from functions.api.dependencies import get_clock, get_run_log
 from functions.api.errors import InvalidRequestError
-from functions.api.models import KnownJob, RunDetail, RunPage, RunSummary, UtcTime
+from functions.api.models import KnownJob, RunDetail, RunPage, RunSummary, SearchView, UtcTime
 from functions.api.routers import documented
 from functions.catalog import JOB_NAMES
+from functions.clock import Clock, isoformat
 from functions.data.errors import NotFoundError
 from functions.data.run_log import RunLog
 from functions.data.run_types import RunQuery
 from functions.data.vocabulary import RunStatus, Trigger
 from functions.ids import is_run_id
+from functions.lifecycle.search import MAX_SEARCH_RUNS, search_runs
+from functions.lifecycle.statistics import WINDOW_DAYS
 from functions.lifecycle.views import run_detail, run_summary
 
 router = Router()
@@ -27,17 +31,24 @@ router = Router()
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 25
 MAX_CURSOR = 512
+MAX_SEARCH = 200
 
 
 @router.get(
     "/runs",
     operation_id="listRuns",
     summary="The run log, newest first",
+    description=(
+        "`q` searches: a run id returns that run; any other text is looked for in the failed items "
+        f"(key and reason, case-insensitive) of the runs between `from` (default: {WINDOW_DAYS} days ago) "
+        f"and `to`, reading at most {MAX_SEARCH_RUNS} runs per request; `next_cursor` goes on from there."
+    ),
     tags=["runs"],
     responses=documented(HTTPStatus.OK, RunPage, "One page of runs"),
 )
 def list_runs(
     run_log: Annotated[RunLog, Depends(get_run_log)],
+    clock: Annotated[Clock, Depends(get_clock)],
     job: Annotated[KnownJob | None, Query(description="Only this job")] = None,
     status: Annotated[RunStatus | None, Query(description="Only runs in this status")] = None,
     trigger: Annotated[Trigger | None, Query(description="Only scheduled or only manual runs")] = None,
@@ -52,10 +63,20 @@ def list_runs(
         str | None,
         Query(max_length=MAX_CURSOR, description="`next_cursor` of the previous page, same filters"),
     ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=MAX_SEARCH,
+            description="A run id, or an item key or email address to find in the runs' failed items",
+        ),
+    ] = None,
 ) -> RunPage:
     if since and until and since > until:
         raise InvalidRequestError("from", "must not be later than `to`")
     filters: dict[str, Any] = {"job": job, "status": status, "trigger": trigger, "from": since, "to": until}
+    if q and q.strip():
+        return _search(run_log, q, {**filters, "q": q}, cursor, limit, clock)
     page = run_log.query_runs(
         RunQuery(
             jobs=[job] if job else JOB_NAMES,
@@ -70,6 +91,28 @@ def list_runs(
     return RunPage(
         runs=[RunSummary.model_validate(run_summary(run)) for run in page.runs],
         next_cursor=encode_cursor(page.last_run_id, filters) if page.last_run_id else None,
+    )
+
+
+def _search(
+    run_log: RunLog, text: str, filters: dict[str, Any], cursor: str | None, limit: int, clock: Clock
+) -> RunPage:
+    since = filters["from"] or clock.now() - timedelta(days=WINDOW_DAYS)
+    result = search_runs(
+        run_log,
+        text,
+        jobs=[filters["job"]] if filters["job"] else JOB_NAMES,
+        status=filters["status"],
+        trigger=filters["trigger"],
+        since=since,
+        until=filters["to"],
+        before_run_id=decode_cursor(cursor, filters) if cursor else None,
+        limit=limit,
+    )
+    return RunPage(
+        runs=[RunSummary.model_validate(run_summary(run)) for run in result.runs],
+        next_cursor=encode_cursor(result.continue_after, filters) if result.continue_after else None,
+        search=SearchView(kind=result.kind, runs_read=result.runs_read, since=isoformat(since)),
     )
 
 

@@ -11,7 +11,7 @@ from functions.data.run_types import Caller
 from functions.data.vocabulary import Health
 from functions.lifecycle.events import scheduled_payload
 from functions.lifecycle.runner import JobRunner
-from functions.lifecycle.status import health_of
+from functions.lifecycle.status import collect_status, health_of
 from functions.lifecycle.watchdog import watch
 
 
@@ -182,3 +182,48 @@ def test_given_a_fresh_deployment_when_the_watchdog_first_passes_then_earlier_ti
     clock.advance(timedelta(minutes=26))
     assert watch(CATALOG, run_log, RecordingAlerts(), clock.now())["sequences"]["health"] == "LATE"
     assert run_log.get_state("sequences").tracking_since == datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def _run_sequences(run_log, clock, lambda_context, tick: str) -> dict:
+    runner = JobRunner(get_job("sequences"), lambda run, cursor: None, run_log=run_log, clock=clock)
+    return runner.handle(scheduled_payload("sequences", tick, "e"), lambda_context(900))
+
+
+def test_given_a_missed_tick_when_a_later_tick_has_run_then_late_clears_at_once(
+    tracked, clock, lambda_context
+):
+    # sequences: every 15 minutes, 10 minutes' grace. The 06:15 tick never ran.
+    clock.set(datetime(2026, 11, 27, 6, 29, tzinfo=UTC))
+    assert _health(tracked, "sequences", clock) is Health.LATE
+
+    clock.set(datetime(2026, 11, 27, 6, 30, 5, tzinfo=UTC))
+    _run_sequences(tracked, clock, lambda_context, "2026-11-27T06:30:00Z")
+
+    # Still within the 06:30 tick's grace, so 06:15 is the owed tick: the later run clears it anyway.
+    clock.set(datetime(2026, 11, 27, 6, 31, tzinfo=UTC))
+    assert _health(tracked, "sequences", clock) is Health.HEALTHY
+
+
+def test_given_a_late_job_when_reading_its_status_then_the_missed_tick_and_the_checks_are_named(
+    tracked, clock
+):
+    clock.set(datetime(2026, 11, 27, 8, 1, tzinfo=UTC))
+
+    status = collect_status([get_job("scheduled-reports")], tracked, clock.now())[0]
+
+    assert status["health"] == "LATE"
+    assert status["late"]["missed_tick"] == "2026-11-27T07:00:00Z"
+    assert status["late"]["grace_minutes"] == 60
+    checks = " ".join(status["late"]["checks"])
+    assert "paused" in checks
+    assert "devsphere-automation-scheduled-reports-schedule-dlq" in checks
+    assert "Throttles" in checks
+
+
+def test_given_a_healthy_job_when_reading_its_status_then_nothing_is_late(tracked, clock, lambda_context):
+    clock.set(datetime(2026, 11, 27, 7, 0, 5, tzinfo=UTC))
+    _run_reports(tracked, clock, lambda_context, "2026-11-27T07:00:00Z")
+
+    status = collect_status([get_job("scheduled-reports")], tracked, clock.now())[0]
+
+    assert (status["health"], status["late"]) == ("HEALTHY", None)
