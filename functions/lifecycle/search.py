@@ -13,7 +13,8 @@ from datetime import datetime
 
 from functions.data.errors import NotFoundError
 from functions.data.models import RunModel
-from functions.data.run_log import RunLog, RunQuery
+from functions.data.run_log import RunLog
+from functions.data.run_types import RunQuery
 from functions.data.vocabulary import RunStatus, Trigger
 from functions.ids import is_run_id
 

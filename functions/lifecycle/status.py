@@ -15,7 +15,8 @@ from typing import Any
 from functions.catalog import JobDefinition
 from functions.clock import isoformat
 from functions.data.models import JobStateModel, RunModel
-from functions.data.run_log import RunLog, RunQuery
+from functions.data.run_log import RunLog
+from functions.data.run_types import RunQuery
 from functions.data.vocabulary import Health, RunStatus
 from functions.lifecycle.health import compute_health, late_notice, lock_is_live, missed_tick
 from functions.lifecycle.statistics import (
