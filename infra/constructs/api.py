@@ -30,6 +30,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/jobs/{job}/resume": ("POST",),
     "/runs": ("GET",),
     "/runs/{run_id}": ("GET",),
+    "/runs/{run_id}/unconfirmed/release": ("POST",),
     "/openapi.json": ("GET",),
 }
 REQUEST_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]

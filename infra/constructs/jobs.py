@@ -29,7 +29,7 @@ from infra.constructs.function import ServiceFunction
 from infra.constructs.report_links import link_signing_environment
 from infra.nag import acknowledge, arn_of
 
-# Jobs that store reports: they alone may write to (and presign links into) the reports bucket, and only
+# Jobs that store reports: they alone may write to the reports bucket, and only
 # under the prefix functions.automations.report_storage writes to.
 REPORT_WRITERS = frozenset({"scheduled-reports"})
 REPORTS_KEY_PREFIX = "reports/"
@@ -242,14 +242,14 @@ class Jobs(Construct):
         if job.name in REPORT_WRITERS:
             function.role.add_to_principal_policy(
                 iam.PolicyStatement(
-                    actions=["s3:PutObject", "s3:GetObject"],
+                    actions=["s3:PutObject"],
                     resources=[data.reports.arn_for_objects(f"{REPORTS_KEY_PREFIX}*")],
                 )
             )
             acknowledge(
                 function.role,
                 f"AwsSolutions-IAM5[Resource::{arn_of(data.reports)}/{REPORTS_KEY_PREFIX}*]",
-                "Reports are named per run: the job stores and presigns objects under their prefix only.",
+                "Reports are named per run: the job writes objects under their prefix only.",
             )
         return function
 

@@ -81,30 +81,35 @@ def test_given_the_report_writer_when_it_stores_a_report_then_only_under_the_rep
         and reports_id in json.dumps(statement["Resource"])
     ]
 
+    # The report job only writes (links are signed, not presigned by the job); the download function reads.
     assert s3_statements and REPORT_WRITERS
+    assert sorted(sorted(_actions(statement)) for statement in s3_statements) == [
+        ["s3:GetObject"],
+        ["s3:PutObject"],
+    ]
     for statement in s3_statements:
-        assert set(_actions(statement)) == {"s3:PutObject", "s3:GetObject"}
         (resource,) = [statement["Resource"]]
         assert resource["Fn::Join"][1] == [{"Fn::GetAtt": [reports_id, "Arn"]}, f"/{REPORTS_KEY_PREFIX}*"]
 
 
-def test_given_the_report_storage_when_it_stores_then_every_key_is_under_the_granted_prefix(monkeypatch):
+def test_given_the_report_storage_when_it_stores_then_every_key_is_under_the_granted_prefix(aws):
+    import boto3
+
     from functions.automations.report_storage import ReportStorage
+    from functions.settings import get_settings
+    from tests.integration.email.links import provision_report_links
 
-    written: list[str] = []
+    settings = get_settings()
+    boto3.client("s3").create_bucket(
+        Bucket=settings.reports_bucket, CreateBucketConfiguration={"LocationConstraint": settings.region}
+    )
+    provision_report_links()
 
-    class S3:
-        def put_object(self, **request: Any) -> None:
-            written.append(request["Key"])
+    ReportStorage().store("weekly", "2026-11", "pipeline", "a,b\n", "<p>report</p>")
 
-        def generate_presigned_url(self, _operation: str, Params: dict[str, str], **_: Any) -> str:  # noqa: N803
-            return f"https://example.invalid/{Params['Key']}"
-
-    storage = ReportStorage()
-    monkeypatch.setattr(storage, "_s3", S3)
-
-    storage.store("weekly", "2026-11", "pipeline", "a,b\n", "<p>report</p>")
-
+    written = [
+        item["Key"] for item in boto3.client("s3").list_objects_v2(Bucket=settings.reports_bucket)["Contents"]
+    ]
     assert len(written) == 2
     assert all(key.startswith(REPORTS_KEY_PREFIX) for key in written)
 
