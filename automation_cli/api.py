@@ -116,7 +116,11 @@ def _refusal(answer: Answer, base_url: str) -> CliError:
             hint="ask an administrator to add your user to the admin or ceo group in the user pool",
         )
     if answer.status == 404:
-        return CliError(message, ExitCode.NOT_FOUND)
+        # The API names what was not found (JOB_NOT_FOUND, RUN_NOT_FOUND); any other 404 — a web page's,
+        # or an unknown route — means the URL does not point at the API.
+        if str(error.get("code", "")).endswith("_NOT_FOUND") and error.get("code") != "ROUTE_NOT_FOUND":
+            return CliError(message, ExitCode.NOT_FOUND)
+        return _not_the_api(answer, base_url)
     if answer.status == 409:
         blocking = error.get("run_id")
         return CliError(
