@@ -189,13 +189,8 @@ class JobStateModel(Model):
     last_run_id = UnicodeAttribute(null=True)
     last_run_status = UnicodeAttribute(null=True)
     last_run_finished_at = UTCDateTimeAttribute(null=True)
-    last_success_run_id = UnicodeAttribute(null=True)
-    last_success_at = UTCDateTimeAttribute(null=True)
     last_failure_run_id = UnicodeAttribute(null=True)
     last_failure_at = UTCDateTimeAttribute(null=True)
-    # The last run that needs reading: FAILED, TIMED_OUT or PARTIAL.
-    last_problem_run_id = UnicodeAttribute(null=True)
-    last_problem_at = UTCDateTimeAttribute(null=True)
     consecutive_failures = NumberAttribute(default=0)
 
     alert_incident = UnicodeAttribute(null=True)

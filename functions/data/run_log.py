@@ -112,9 +112,10 @@ def _unconfirmed(items: Iterable[Unconfirmed]) -> list[UnconfirmedAttribute]:
 
 
 def _outcome_state_actions(job: str, run_id: str, status: RunStatus, now: datetime) -> list[Action]:
-    """Keeps the job's last outcomes on its state item, so status reads one item instead of history.
+    """Keeps the job's last outcome on its state item, so status reads one item instead of history.
 
-    Only SUCCEEDED is a success; PARTIAL is a problem to read but not a failure of the job itself.
+    Only FAILED and TIMED_OUT count as failures of the job; PARTIAL is a problem to read (status finds it in
+    the run log) but ends a streak of failures, since the job did run.
     """
     actions: list[Action] = [
         JobStateModel.job.set(job),
@@ -122,23 +123,14 @@ def _outcome_state_actions(job: str, run_id: str, status: RunStatus, now: dateti
         JobStateModel.last_run_status.set(status.value),
         JobStateModel.last_run_finished_at.set(now),
     ]
-    if status is RunStatus.SUCCEEDED:
-        return [
-            *actions,
-            JobStateModel.last_success_run_id.set(run_id),
-            JobStateModel.last_success_at.set(now),
-            JobStateModel.consecutive_failures.set(0),
-        ]
-    problem = [JobStateModel.last_problem_run_id.set(run_id), JobStateModel.last_problem_at.set(now)]
     if status.is_failure:
         return [
             *actions,
-            *problem,
             JobStateModel.last_failure_run_id.set(run_id),
             JobStateModel.last_failure_at.set(now),
             JobStateModel.consecutive_failures.add(1),
         ]
-    return [*actions, *problem, JobStateModel.consecutive_failures.set(0)]
+    return [*actions, JobStateModel.consecutive_failures.set(0)]
 
 
 class RunLog(RunQueries, JobStateWrites):
