@@ -1,6 +1,6 @@
-"""Status cost against history: GET /jobs reads the same week of runs whether 10 or 5,000 older runs lie behind
-it. Statistics cover a 7-day window (functions.lifecycle.statistics), so what a status read costs follows the
-runs of that week, never the length of the history."""
+"""Status cost against history: GET /jobs reads the same week of runs whether 10 or 5,000 older runs lie
+behind it. Statistics cover a 7-day window (functions.lifecycle.statistics), so what a status read costs
+follows the runs of that week, never the length of the history."""
 
 from __future__ import annotations
 

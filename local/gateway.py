@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 
-from functions.api.edges import GATEWAY_ERRORS
+from functions.api.edges import GATEWAY_ERRORS, PAGE_CSP
 from local.http_edge import EdgeServer, Request, Response
 from local.lambdas import InvokeResult
 from local.log_view import asset, logs_page
@@ -48,12 +48,6 @@ _LOGS_PATH = re.compile(r"^/logs/(?P<run_id>[0-9A-Za-z]{1,64})(?P<json>\.json)?$
 _TIME_CLAIMS = ("exp", "iat", "auth_time")
 # RFC 6750's credentials: the scheme is case-insensitive (RFC 7235), the token one b64token.
 _BEARER = re.compile(r"bearer +(?P<token>[A-Za-z0-9._~+/-]+=*) *", re.IGNORECASE)
-# The portal's CSP as a header, where `frame-ancestors` works (a <meta> CSP cannot carry it).
-PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self' https:; object-src 'none'; base-uri 'none'; form-action 'none'; "
-    "frame-ancestors 'none'"
-)
 _NO_STORE = {"Cache-Control": "no-store"}
 
 

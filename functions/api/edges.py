@@ -25,6 +25,14 @@ SECURITY_HEADERS: Mapping[str, str] = {
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 }
 
+# The portal pages' CSP, sent as a header (where `frame-ancestors` works; a <meta> CSP cannot carry it) by the
+# local gateway and by the portal's CloudFront response-headers policy alike.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' https:; object-src 'none'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+
 
 @dataclass(frozen=True)
 class GatewayError:

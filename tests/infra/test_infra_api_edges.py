@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from functions.api.edges import SECURITY_HEADERS
+from functions.api.edges import PAGE_CSP, SECURITY_HEADERS
 
 
 def _responses(synthesized) -> dict[str, dict]:
@@ -50,3 +50,20 @@ def test_given_the_401_gateway_response_when_synthesized_then_it_asks_for_a_bear
         "request_id": "x",
     }
     assert _responses(synthesized)["REQUEST_TOO_LARGE"]["StatusCode"] == "413"
+
+
+def test_given_the_portal_when_served_by_cloudfront_then_it_sends_the_local_gateways_page_headers(
+    synthesized,
+):
+    # The same CSP header as `make dev`, frame-ancestors included, on every portal response.
+    (policy,) = synthesized.of_type("AWS::CloudFront::ResponseHeadersPolicy").values()
+    security = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    (distribution,) = synthesized.of_type("AWS::CloudFront::Distribution").values()
+    behavior = distribution["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+
+    assert security["ContentSecurityPolicy"]["ContentSecurityPolicy"] == PAGE_CSP
+    assert "frame-ancestors 'none'" in PAGE_CSP
+    assert security["FrameOptions"]["FrameOption"] == "DENY"
+    assert security["ReferrerPolicy"]["ReferrerPolicy"] == "no-referrer"
+    assert security["ContentTypeOptions"]["Override"] is True
+    assert "Ref" in behavior["ResponseHeadersPolicyId"]
