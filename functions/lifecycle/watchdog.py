@@ -117,5 +117,17 @@ def _watch_job(
         )
         run_log.set_alert_incident(job.name, incident)
     elif incident is None and state.alert_incident:
+        # The end of an incident is news too: whoever was paged learns it without having to look.
+        alerts.publish(
+            f"DevSphere Automation: {job.name} recovered ({health.value})",
+            {
+                "job": job.name,
+                "recovered_from": state.alert_incident,
+                "health": health.value,
+                "last_run_id": state.last_run_id,
+                "last_run_status": state.last_run_status,
+                "at": isoformat(now),
+            },
+        )
         run_log.set_alert_incident(job.name, None)
     return {"health": health.value, "incident": incident, "marked_stuck": marked}

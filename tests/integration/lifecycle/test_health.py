@@ -158,10 +158,12 @@ def test_given_a_job_stays_late_when_the_watchdog_passes_repeatedly_then_one_ale
 
     assert sorted(alerts.sent) == sorted(f"DevSphere Automation: {name} is LATE" for name in late_jobs)
 
-    # The reports job recovers, then fails: that is a new incident and pages again.
+    # The reports job recovers (announced once), then fails: that is a new incident and pages again.
     _run_reports(tracked, clock, lambda_context, "2026-11-27T07:00:00Z")
     watch(CATALOG, tracked, alerts, clock.now())
+    watch(CATALOG, tracked, alerts, clock.now())
     assert tracked.get_state("scheduled-reports").alert_incident is None
+    assert alerts.sent.count("DevSphere Automation: scheduled-reports recovered (HEALTHY)") == 1
     clock.set(datetime(2026, 11, 28, 7, 0, 5, tzinfo=UTC))
     _run_reports(tracked, clock, lambda_context, "2026-11-28T07:00:00Z", lambda run, cursor: 1 / 0)
     watch(CATALOG, tracked, alerts, clock.now())
