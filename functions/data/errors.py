@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from botocore.exceptions import BotoCoreError
 from pynamodb.exceptions import PynamoDBException
 
 
@@ -109,10 +110,11 @@ def storage_error(action: str, error: PynamoDBException) -> StorageError:
 
 
 def is_transient(error: PynamoDBException) -> bool:
-    """No answer at all (a connection error or timeout has no code) is as undecided as a throttle."""
+    """No answer at all (botocore's connection errors and timeouts carry no code) is as undecided as a
+    throttle; an error raised by the library itself, with no call behind it, is not."""
     code = response_code(error)
     if code is None:
-        return True
+        return isinstance(error.cause, BotoCoreError)
     if code in TRANSIENT_CODES:
         return True
     if code == "TransactionCanceledException":

@@ -139,7 +139,8 @@ def test_given_every_item_failing_when_run_then_failed_not_partial(run_log, cloc
     run = run_log.get_run(result["run_id"])
     assert run.status == RunStatus.FAILED
     assert run.error.type == "AllItemsFailed"
-    assert "only: mailbox full" in run.error.message
+    assert run.error.message == "1 item failed: 1 for mailbox full"
+    assert run.error.where == "the run's failed items (1 item: only)"
 
 
 def test_given_a_run_ends_when_it_finishes_then_the_log_location_names_the_run(
