@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.e2e.edge_runtime import EdgeRuntime, edge_runtime
@@ -59,6 +60,19 @@ def error_shape(ctx: Any, response: schemathesis.Response, case: schemathesis.Ca
     return True
 
 
+def _in_order(query: dict[str, Any]) -> None:
+    """`from` after `to` is valid for the schema but not for the API (a 422 no schema can express)."""
+    if "from" in query and "to" in query:
+        try:
+            start, end = (
+                datetime.fromisoformat(str(query[name]).replace("Z", "+00:00")) for name in ("from", "to")
+            )
+        except ValueError:
+            return
+        if start > end:
+            query["from"], query["to"] = query["to"], query["from"]
+
+
 def _operations() -> list[Any]:
     schema = schemathesis.openapi.from_path(DOCUMENT)
     return [result.ok() for result in schema.get_all_operations()]
@@ -89,11 +103,18 @@ def test_given_generated_requests_from_the_openapi_document_then_every_answer_is
         headers = {"Authorization": f"Bearer {tokens[caller]}"} if caller else {}
         if not caller and case.headers:
             case.headers.pop("Authorization", None)
+        if mode is schemathesis.GenerationMode.NEGATIVE:
+            # Unknown query parameters are ignored by design (as API Gateway passes them on; pinned by
+            # tests/integration/api/test_api_status_and_logs.py), so a case whose only fault is an extra
+            # one is not a request the API must refuse.
+            known = {parameter.name for parameter in operation.query}
+            assume(not set(case.query or {}) - known)
         if mode is schemathesis.GenerationMode.POSITIVE and case.query:
             # A cursor is an opaque token only the server makes (signed, bound to its filters): a generated
             # one is rightly refused with 400, so valid requests page from the start. Generated cursors are
             # still sent in the negative mode, and tests/unit/api/test_api_cursor.py covers forged ones.
             case.query.pop("cursor", None)
+            _in_order(case.query)
         response = case.call(base_url=f"{runtime.origin}/api", headers=headers)
         tried[operation.label] += 1
         assert response.status_code < 500, (response.status_code, response.text)
