@@ -6,49 +6,18 @@ Each test module gets its own runtime (started without --fire-now, so the first 
 
 from __future__ import annotations
 
-import os
-import re
-import shlex
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.local_runtime import LocalRuntime, start_local_runtime, user_environment
+
 AUTOMATION = Path(sys.executable).with_name("automation")
-STARTUP_SECONDS = 60
 COMMAND_SECONDS = 120
-LOGIN_LINE = re.compile(r"^\s+(?P<user>admin|ceo|viewer)\s+/\s+(?P<password>\S+)")
-EXPORT_LINE = re.compile(r"^\s+export (?P<assignments>AUTOMATION_.*)$")
-MOTO_LINE = re.compile(r"^\s+AWS emulation\s+(?P<url>http://\S+)")
-
-
-@dataclass
-class LocalRuntime:
-    process: subprocess.Popen[str]
-    origin: str
-    logins: dict[str, str] = field(default_factory=dict)
-    settings: dict[str, str] = field(default_factory=dict)
-    moto_url: str = ""
-    output: list[str] = field(default_factory=list)
-    ready: threading.Event = field(default_factory=threading.Event)
-
-    def tail(self) -> str:
-        return "\n".join(self.output[-40:])
-
-    def aws(self, service: str) -> Any:
-        """An SDK client of the emulation, as an operator with `aws --endpoint-url` would use it."""
-        return boto3.client(
-            service, endpoint_url=self.moto_url, region_name=self.settings["AUTOMATION_REGION"]
-        )
 
 
 @dataclass(frozen=True)
@@ -62,63 +31,10 @@ class Result:
         return self.stdout + self.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def user_environment() -> dict[str, str]:
-    """A user's shell: no AWS credentials or settings at all, and none of the suite's own."""
-    return {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("AWS_", "POWERTOOLS_", "AUTOMATION_", "XDG_"))
-    }
-
-
 @pytest.fixture(scope="module")
 def runtime() -> Iterator[LocalRuntime]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local", "--port", str(port), "--moto-port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**user_environment(), "PYTHONUNBUFFERED": "1"},
-    )
-    started = LocalRuntime(process, f"http://127.0.0.1:{port}")
-
-    def read_output() -> None:
-        assert process.stdout is not None
-        for raw in process.stdout:
-            line = raw.rstrip("\n")
-            started.output.append(line)
-            if login := LOGIN_LINE.match(line):
-                started.logins[login["user"]] = login["password"]
-            if moto := MOTO_LINE.match(line):
-                started.moto_url = moto["url"]
-            if export := EXPORT_LINE.match(line):
-                started.settings = dict(item.split("=", 1) for item in shlex.split(export["assignments"]))
-            if line.startswith("Ready:"):
-                started.ready.set()
-
-    threading.Thread(target=read_output, daemon=True).start()
-    begun = time.monotonic()
-    try:
-        while not started.ready.wait(0.2):
-            if process.poll() is not None or time.monotonic() - begun > STARTUP_SECONDS:
-                pytest.fail(f"the runtime was not ready within {STARTUP_SECONDS} s:\n{started.tail()}")
+    with start_local_runtime() as started:
         yield started
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")

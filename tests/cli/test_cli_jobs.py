@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.cli.conftest import ROOT, Automation, LocalRuntime
+from tests.cli.conftest import Automation
+from tests.support.local_runtime import ROOT, LocalRuntime
 
 pytestmark = pytest.mark.e2e
 

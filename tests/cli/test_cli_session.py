@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from automation_cli.totp import totp
-from tests.cli.conftest import Automation, LocalRuntime, free_port
+from tests.cli.conftest import Automation
+from tests.support.local_runtime import LocalRuntime, free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -6,34 +6,28 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin
 
 import pytest
 
-from tests.e2e.edge_runtime import EdgeRuntime, edge_runtime, error_of
+from tests.e2e.edge_runtime import error_of, runtime
+from tests.support.local_runtime import LocalRuntime
 
 pytestmark = pytest.mark.e2e
+__all__ = ["runtime"]
 
 FINAL = {"SUCCEEDED", "PARTIAL", "FAILED", "TIMED_OUT", "SKIPPED"}
 DEEP = ("[" * 1000 + "]" * 1000).encode()
 
 
 @pytest.fixture(scope="module")
-def runtime() -> Iterator[EdgeRuntime]:
-    with edge_runtime() as started:
-        yield started
-        assert "Traceback" not in "\n".join(started.output), started.tail(80)
-
-
-@pytest.fixture(scope="module")
-def admin(runtime: EdgeRuntime) -> str:
+def admin(runtime: LocalRuntime) -> str:
     return runtime.token("admin")
 
 
 @pytest.fixture(scope="module")
-def viewer(runtime: EdgeRuntime) -> str:
+def viewer(runtime: LocalRuntime) -> str:
     return runtime.token("viewer")
 
 
@@ -41,7 +35,7 @@ def _json_body(value: Any) -> dict[str, Any]:
     return {"body": json.dumps(value).encode(), "Content-Type": "application/json"}
 
 
-def _run_now(runtime: EdgeRuntime, token: str, job: str, reason: str, key: str) -> tuple[int, dict, bytes]:
+def _run_now(runtime: LocalRuntime, token: str, job: str, reason: str, key: str) -> tuple[int, dict, bytes]:
     return runtime.call(
         "POST",
         f"/api/jobs/{job}/runs",
@@ -51,7 +45,7 @@ def _run_now(runtime: EdgeRuntime, token: str, job: str, reason: str, key: str) 
     )
 
 
-def _finished(runtime: EdgeRuntime, token: str, run_id: str) -> dict[str, Any]:
+def _finished(runtime: LocalRuntime, token: str, run_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         run: dict[str, Any] = json.loads(runtime.call("GET", f"/api/runs/{run_id}", token)[2])
@@ -66,7 +60,7 @@ def _finished(runtime: EdgeRuntime, token: str, run_id: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("action", ["runs", "pause"])
 def test_given_a_body_nested_1000_deep_then_an_admin_gets_400_and_a_viewer_403(
-    runtime: EdgeRuntime, admin: str, viewer: str, action: str
+    runtime: LocalRuntime, admin: str, viewer: str, action: str
 ) -> None:
     headers = {"Content-Type": "application/json"}
 
@@ -77,7 +71,7 @@ def test_given_a_body_nested_1000_deep_then_an_admin_gets_400_and_a_viewer_403(
     assert as_viewer[0] == 403 and error_of(as_viewer[2])["code"] == "FORBIDDEN"
 
 
-def test_given_an_11_mb_body_then_the_413_arrives_after_the_body_was_read(runtime: EdgeRuntime) -> None:
+def test_given_an_11_mb_body_then_the_413_arrives_after_the_body_was_read(runtime: LocalRuntime) -> None:
     body = b"x" * (11 * 1024 * 1024)
     head = (
         f"POST /api/jobs/follow-ups/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -92,7 +86,7 @@ def test_given_an_11_mb_body_then_the_413_arrives_after_the_body_was_read(runtim
 
 
 def test_given_a_body_over_the_apis_limit_then_413_in_the_error_shape(
-    runtime: EdgeRuntime, admin: str
+    runtime: LocalRuntime, admin: str
 ) -> None:
     status, _, body = runtime.call(
         "POST", "/api/jobs/follow-ups/runs", admin, **_json_body({"reason": "x" * 20_000})
@@ -106,7 +100,7 @@ def test_given_a_body_over_the_apis_limit_then_413_in_the_error_shape(
 
 @pytest.mark.parametrize("content_length", ["abc", "-1", "1e3", "5, 6", "99999999999999999999999"], ids=str)
 def test_given_a_malformed_content_length_then_400_and_the_connection_closes(
-    runtime: EdgeRuntime, content_length: str
+    runtime: LocalRuntime, content_length: str
 ) -> None:
     head = f"POST /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {content_length}\r\n\r\n"
 
@@ -119,7 +113,7 @@ def test_given_a_malformed_content_length_then_400_and_the_connection_closes(
 
 @pytest.mark.parametrize(("length", "status"), [(300, 404), (4000, 404), (9000, 414), (70_000, 414)])
 def test_given_a_long_path_on_the_portal_origin_then_a_json_answer_not_a_dropped_connection(
-    runtime: EdgeRuntime, length: int, status: int
+    runtime: LocalRuntime, length: int, status: int
 ) -> None:
     answer = runtime.raw(f"GET /{'a' * length} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode(), timeout=10)
 
@@ -131,7 +125,7 @@ def test_given_a_long_path_on_the_portal_origin_then_a_json_answer_not_a_dropped
 
 
 def test_given_no_token_or_no_bearer_scheme_then_401_as_the_deployed_gateway_answers(
-    runtime: EdgeRuntime, admin: str
+    runtime: LocalRuntime, admin: str
 ) -> None:
     missing = runtime.call("GET", "/api/jobs")
     bare = runtime.call("GET", "/api/jobs", Authorization=admin)
@@ -148,7 +142,7 @@ def test_given_no_token_or_no_bearer_scheme_then_401_as_the_deployed_gateway_ans
 
 
 def test_given_a_run_started_then_its_location_resolves_against_the_request_url(
-    runtime: EdgeRuntime, admin: str
+    runtime: LocalRuntime, admin: str
 ) -> None:
     url = f"{runtime.origin}/api/jobs/follow-ups/runs"
 
@@ -162,7 +156,7 @@ def test_given_a_run_started_then_its_location_resolves_against_the_request_url(
 
 
 def test_given_an_idempotency_key_reused_for_another_reason_or_job_then_422_mismatch(
-    runtime: EdgeRuntime, admin: str
+    runtime: LocalRuntime, admin: str
 ) -> None:
     first = _run_now(runtime, admin, "renewal-reminders", "e2e: first", "edge-reused")
     run_id = json.loads(first[2])["run"]["run_id"]
@@ -180,7 +174,7 @@ def test_given_an_idempotency_key_reused_for_another_reason_or_job_then_422_mism
 
 
 def test_given_an_unknown_job_with_a_long_name_then_the_404_echoes_it_bounded(
-    runtime: EdgeRuntime, admin: str
+    runtime: LocalRuntime, admin: str
 ) -> None:
     status, _, body = runtime.call("GET", f"/api/jobs/{'n' * 500}%0Aforged", admin)
 
@@ -190,7 +184,7 @@ def test_given_an_unknown_job_with_a_long_name_then_the_404_echoes_it_bounded(
 
 
 def test_given_a_reason_with_a_line_break_then_the_console_shows_it_on_one_line(
-    runtime: EdgeRuntime, admin: str
+    runtime: LocalRuntime, admin: str
 ) -> None:
     forged = "e2e\n00:00:00 ERROR   sequences          FORGEDLINE payments lost"
 
@@ -209,7 +203,7 @@ def test_given_a_reason_with_a_line_break_then_the_console_shows_it_on_one_line(
 
 
 def test_given_a_runs_logs_then_only_an_admin_or_ceo_reads_them_and_unknown_runs_are_404(
-    runtime: EdgeRuntime, admin: str, viewer: str
+    runtime: LocalRuntime, admin: str, viewer: str
 ) -> None:
     status, _, body = _run_now(runtime, admin, "follow-ups", "e2e: logs", "edge-logs")
     assert status == 202, body
@@ -234,7 +228,7 @@ def test_given_a_runs_logs_then_only_an_admin_or_ceo_reads_them_and_unknown_runs
 # --- security headers -------------------------------------------------------------------------------
 
 
-def test_given_any_answer_then_it_carries_the_security_headers(runtime: EdgeRuntime, admin: str) -> None:
+def test_given_any_answer_then_it_carries_the_security_headers(runtime: LocalRuntime, admin: str) -> None:
     api = runtime.call("GET", "/api/jobs", admin)
     refused = runtime.call("GET", "/api/jobs")
     portal = runtime.call("GET", "/")

@@ -18,9 +18,11 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.e2e.edge_runtime import EdgeRuntime, edge_runtime
+from tests.e2e.edge_runtime import runtime
+from tests.support.local_runtime import LocalRuntime
 
 pytestmark = pytest.mark.e2e
+__all__ = ["runtime"]
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 EXAMPLES_PER_OPERATION = 25
@@ -28,14 +30,7 @@ CALLERS = ("admin", "ceo", "viewer", None)
 
 
 @pytest.fixture(scope="module")
-def runtime() -> Iterator[EdgeRuntime]:
-    with edge_runtime() as started:
-        yield started
-        assert "Traceback" not in "\n".join(started.output), started.tail(80)
-
-
-@pytest.fixture(scope="module")
-def tokens(runtime: EdgeRuntime) -> dict[str, str]:
+def tokens(runtime: LocalRuntime) -> dict[str, str]:
     return {user: runtime.token(user) for user in CALLERS if user}
 
 
@@ -84,7 +79,7 @@ OPERATIONS = _operations()
 @pytest.mark.parametrize("mode", [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE])
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
 def test_given_generated_requests_from_the_openapi_document_then_every_answer_is_as_documented(
-    runtime: EdgeRuntime,
+    runtime: LocalRuntime,
     tokens: dict[str, str],
     tried: Counter[str],
     operation: Any,

@@ -6,23 +6,16 @@ sessions never leak between tests. Screenshots go to the temp directory for a pe
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.support.local_runtime import LocalRuntime, start_local_runtime
 
 pytestmark = pytest.mark.e2e
 
@@ -39,70 +32,19 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-STARTUP_SECONDS = 60
 RUN_OUTCOME_MS = 45_000
 FINAL_STATUSES = {"SUCCEEDED", "PARTIAL", "FAILED", "TIMED_OUT", "SKIPPED"}
 HEALTH_LABELS = {"PAUSED", "RUNNING", "LATE", "FAILING", "DEGRADED", "HEALTHY", "NEW"}
 JOBS = ("sequences", "follow-ups", "scheduled-reports", "renewal-reminders")
 FORBIDDEN = "Your account is not an admin or CEO: you can't view automation status."
 SCREENSHOTS = Path(tempfile.gettempdir()) / "devsphere-portal-screens"
-# The banner prints one indented line per demo login: "    admin  / <password>   (what it may do)".
-LOGIN_LINE = re.compile(r"^\s+(?P<user>[\w.@-]+)\s+/\s+(?P<password>\S+)(?:\s|$)")
-
-
-@dataclass
-class LocalRuntime:
-    url: str
-    logins: dict[str, str]
-    output: list[str] = field(default_factory=list)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def local_runtime() -> Iterator[LocalRuntime]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    runtime = LocalRuntime(url=f"http://127.0.0.1:{port}/", logins={})
-    ready = threading.Event()
-
-    # The runtime echoes every run's log lines: keep draining the pipe so it never blocks on a full buffer.
-    def drain() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            runtime.output.append(line.rstrip("\n"))
-            login = LOGIN_LINE.match(line)
-            if login:
-                runtime.logins[login["user"]] = login["password"]
-            if line.startswith("Ready:"):
-                ready.set()
-
-    threading.Thread(target=drain, daemon=True).start()
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not ready.wait(0.2):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the local runtime did not start:\n" + "\n".join(runtime.output[-40:]))
+    with start_local_runtime() as runtime:
         assert {"admin", "viewer"} <= runtime.logins.keys(), runtime.output
         yield runtime
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 @pytest.fixture(scope="module")
@@ -159,37 +101,10 @@ def _sign_in(page, runtime: LocalRuntime, user: str) -> None:
     page.get_by_test_id("signin-submit").click()
 
 
-def _post_json(url: str, body: dict, headers: dict[str, str]) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
-
-
 def _start_run(runtime: LocalRuntime, job: str, reason: str) -> str:
     """Starts a run the way the portal does (through /auth and /api), so a test can rely on one existing."""
-    with urllib.request.urlopen(runtime.url + "config.json", timeout=10) as response:
-        config = json.loads(response.read())
-    _, auth = _post_json(
-        config["authEndpoint"],
-        {
-            "AuthFlow": "USER_PASSWORD_AUTH",
-            "ClientId": config["clientId"],
-            "AuthParameters": {"USERNAME": "admin", "PASSWORD": runtime.logins["admin"]},
-        },
-        {
-            "Content-Type": "application/x-amz-json-1.1",
-            "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
-        },
-    )
-    token = auth["AuthenticationResult"]["IdToken"]
-    status, body = _post_json(
-        f"{config['apiUrl'].rstrip('/')}/jobs/{job}/runs",
-        {"reason": reason},
-        {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
+    token = runtime.token("admin")
+    status, _, body = runtime.call_json("POST", f"/api/jobs/{job}/runs", token, {"reason": reason})
     assert status in (202, 409), body
     return body["run"]["run_id"] if status == 202 else body["error"]["run_id"]
 

@@ -12,14 +12,14 @@ import os
 import re
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from functions.catalog import get_job
 from tests.e2e import test_portal as shared
-from tests.e2e.test_portal import FINAL_STATUSES, ROOT, _new_page, _post_json, _sign_in, _start_run
+from tests.e2e.test_portal import FINAL_STATUSES, ROOT, _new_page, _sign_in, _start_run
+from tests.support.local_runtime import LocalRuntime
 
 # The runtime and browser of `test_portal`, shared by name (module scope: one runtime per module).
 browser = shared.browser
@@ -41,31 +41,14 @@ REJECTED_DOMAIN = "unverified-partner.example"
 RUN_DONE_SECONDS = 60
 
 
-def _get_json(runtime, path: str) -> dict:
+def _get_json(runtime: LocalRuntime, path: str) -> dict:
     """GET on the API as admin, signing in the way the portal does."""
-    with urllib.request.urlopen(runtime.url + "config.json", timeout=10) as response:
-        config = json.loads(response.read())
-    _, auth = _post_json(
-        config["authEndpoint"],
-        {
-            "AuthFlow": "USER_PASSWORD_AUTH",
-            "ClientId": config["clientId"],
-            "AuthParameters": {"USERNAME": "admin", "PASSWORD": runtime.logins["admin"]},
-        },
-        {
-            "Content-Type": "application/x-amz-json-1.1",
-            "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
-        },
-    )
-    request = urllib.request.Request(
-        f"{config['apiUrl'].rstrip('/')}{path}",
-        headers={"Authorization": f"Bearer {auth['AuthenticationResult']['IdToken']}"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return dict(json.loads(response.read()))
+    status, _, body = runtime.call_json("GET", f"/api{path}", runtime.token("admin"))
+    assert status == 200, body
+    return dict(body)
 
 
-def _finished_run(runtime, job: str, reason: str) -> dict:
+def _finished_run(runtime: LocalRuntime, job: str, reason: str) -> dict:
     """Starts a run and polls the API until it is final (a condition, not a guessed delay)."""
     run_id = _start_run(runtime, job, reason)
     deadline = time.monotonic() + RUN_DONE_SECONDS

@@ -11,26 +11,24 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import re
 import struct
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 
-import boto3
 import pytest
 
-from tests.e2e.test_portal import CHROMIUM, CHROMIUM_ARGS, STARTUP_SECONDS, _free_port, _new_page, _screenshot
+from tests.e2e import test_portal as shared
+from tests.e2e.test_portal import _new_page, _screenshot
+from tests.support.local_runtime import LocalRuntime, start_local_runtime
+
+# The browser of `test_portal`, shared by name (module scope: one browser per module).
+browser = shared.browser
+page = shared.page
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-AWS_LINE = re.compile(r"^\s+AWS emulation\s+(?P<url>http://\S+)")
 INVITATION = re.compile(
     r"\[cognito\] invitation to \S+: .* username (?P<user>\S+) and the temporary password (?P<pw>\S+) "
 )
@@ -38,97 +36,22 @@ RESET_CODE = re.compile(r"\[cognito\] password reset code for (?P<user>\S+): (?P
 NEW_PASSWORD = "Fresh-Password-2026!"
 
 
-@dataclass
-class Runtime:
-    url: str
-    aws_url: str = ""
-    output: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def cognito(self):
-        return boto3.client(
-            "cognito-idp",
-            endpoint_url=self.aws_url,
-            region_name="eu-west-2",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
-
-    def printed(self, pattern: re.Pattern[str], user: str) -> re.Match[str]:
-        """What the runtime printed last for this user (emails arrive while the test waits)."""
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with self.lock:
-                found = [m for line in self.output if (m := pattern.search(line)) and m["user"] == user]
-            if found:
-                return found[-1]
-            threading.Event().wait(0.1)
-        raise AssertionError(f"nothing printed for {user}:\n" + "\n".join(self.output[-20:]))
-
-
 @pytest.fixture(scope="module")
-def runtime() -> Iterator[Runtime]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local", "--port", str(port), "--require-mfa", "--no-demo-data"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    state = Runtime(url=f"http://127.0.0.1:{port}/")
-    ready = threading.Event()
-
-    def drain() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            with state.lock:
-                state.output.append(line.rstrip("\n"))
-            aws = AWS_LINE.match(line)
-            if aws:
-                state.aws_url = aws["url"]
-            if line.startswith("Ready:"):
-                ready.set()
-
-    threading.Thread(target=drain, daemon=True).start()
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not ready.wait(0.2):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the local runtime did not start:\n" + "\n".join(state.output[-40:]))
-        assert state.aws_url, state.output
-        yield state
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+def runtime() -> Iterator[LocalRuntime]:
+    with start_local_runtime("--require-mfa", "--no-demo-data") as started:
+        assert started.moto_url, started.output
+        yield started
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail("Debian Chromium is not installed: `make system-deps` should have installed it")
-        pytest.skip("Debian Chromium is not installed (make system-deps)")
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=15_000)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context, page, errors = _new_page(browser, 1280, 900)
-    yield page
-    context.close()
-    assert errors == [], f"script errors on the page: {errors}"
+def _printed(runtime: LocalRuntime, pattern: re.Pattern[str], user: str) -> re.Match[str]:
+    """What the runtime printed last for this user (emails arrive while the test waits)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = [m for line in runtime.lines() if (m := pattern.search(line)) and m["user"] == user]
+        if found:
+            return found[-1]
+        threading.Event().wait(0.1)
+    raise AssertionError(f"nothing printed for {user}:\n" + runtime.tail(20))
 
 
 def totp(secret: str, at: float) -> str:
@@ -146,9 +69,9 @@ def _wrong_code(secret: str) -> str:
     return next(code for code in ("000000", "111111", "222222", "333333") if code not in valid)
 
 
-def _invite(runtime: Runtime, username: str, group: str = "admin") -> str:
+def _invite(runtime: LocalRuntime, username: str, group: str = "admin") -> str:
     """The README's two commands for a new user; returns the temporary password from the invitation."""
-    cognito = runtime.cognito()
+    cognito = runtime.aws("cognito-idp")
     (pool,) = cognito.list_user_pools(MaxResults=10)["UserPools"]
     cognito.admin_create_user(
         UserPoolId=pool["Id"],
@@ -156,10 +79,10 @@ def _invite(runtime: Runtime, username: str, group: str = "admin") -> str:
         UserAttributes=[{"Name": "email", "Value": f"{username}@devsphere.example"}],
     )
     cognito.admin_add_user_to_group(UserPoolId=pool["Id"], Username=username, GroupName=group)
-    return runtime.printed(INVITATION, username)["pw"]
+    return _printed(runtime, INVITATION, username)["pw"]
 
 
-def _password_step(page, runtime: Runtime, username: str, password: str) -> None:
+def _password_step(page, runtime: LocalRuntime, username: str, password: str) -> None:
     page.goto(runtime.url)
     page.get_by_test_id("signin-username").fill(username)
     page.get_by_test_id("signin-password").fill(password)
@@ -264,7 +187,7 @@ def test_given_a_forgotten_password_when_reset_with_the_emailed_code_then_only_t
     page.get_by_test_id("forgot-submit").click()
     # Until the first sign-in, the temporary password is the way in, as in Cognito.
     expect(page.get_by_test_id("signin-error")).to_contain_text("cannot reset its password yet")
-    cognito = runtime.cognito()
+    cognito = runtime.aws("cognito-idp")
     (pool,) = cognito.list_user_pools(MaxResults=10)["UserPools"]
     cognito.admin_set_user_password(
         UserPoolId=pool["Id"], Username="carol", Password=NEW_PASSWORD, Permanent=True
@@ -273,7 +196,7 @@ def test_given_a_forgotten_password_when_reset_with_the_emailed_code_then_only_t
     page.get_by_test_id("forgot-submit").click()
     expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
     expect(page.get_by_text("c***@d***")).to_be_visible()
-    code = runtime.printed(RESET_CODE, "carol")["code"]
+    code = _printed(runtime, RESET_CODE, "carol")["code"]
     page.get_by_test_id("forgot-code").fill(code[:-1] + ("0" if code[-1] != "0" else "1"))
     page.get_by_test_id("forgot-new-password").fill(replacement)
     page.get_by_test_id("forgot-new-password-confirm").fill(replacement)

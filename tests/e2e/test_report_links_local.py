@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_local_runtime import Runtime, _eventually, runtime
+from tests.e2e.test_local_runtime import _eventually, runtime
+from tests.support.local_runtime import LocalRuntime
 
 pytestmark = pytest.mark.e2e
 __all__ = ["runtime"]
@@ -30,7 +31,7 @@ def _get(url: str) -> tuple[int, dict[str, str], bytes]:
         return error.code, dict(error.headers), error.read()
 
 
-def _emailed_link(runtime: Runtime) -> str | None:
+def _emailed_link(runtime: LocalRuntime) -> str | None:
     """A report link from the mail the local SES accepted (moto's data view)."""
     sent = _get(f"{runtime.moto_url}/moto-api/data.json")[2].decode()
     pattern = re.escape(f"{runtime.origin}/api/reports/download?token=") + r"[A-Za-z0-9_.\-]+"
@@ -39,7 +40,7 @@ def _emailed_link(runtime: Runtime) -> str | None:
 
 
 def test_given_fire_now_when_the_report_email_link_is_opened_signed_out_then_the_report_downloads(
-    runtime: Runtime,
+    runtime: LocalRuntime,
 ) -> None:
     link = _eventually("a report email with a download link", lambda: _emailed_link(runtime))
 
@@ -52,7 +53,7 @@ def test_given_fire_now_when_the_report_email_link_is_opened_signed_out_then_the
 
 
 def test_given_a_forged_report_link_when_opened_then_the_gateway_answers_a_json_refusal(
-    runtime: Runtime,
+    runtime: LocalRuntime,
 ) -> None:
     status, headers, body = _get(f"{runtime.origin}/api/reports/download?token=forged.token")
 

@@ -59,6 +59,20 @@ class Synthesized:
         assert len(found) == 1, f"expected one {resource_type} named {name}, found {len(found)}"
         return found[0]
 
+    def function(self, name: str) -> tuple[str, dict[str, Any]]:
+        """The Lambda function of this catalog or service name: (logical id, properties)."""
+        return self.named("AWS::Lambda::Function", "FunctionName", self.config.settings.function_name(name))
+
+    def role_statements(self, function: dict[str, Any]) -> list[dict[str, Any]]:
+        """The statements of every IAM policy attached to this function's role."""
+        role_id = function["Role"]["Fn::GetAtt"][0]
+        return [
+            statement
+            for body in self.of_type("AWS::IAM::Policy").values()
+            if {"Ref": role_id} in body["Properties"]["Roles"]
+            for statement in body["Properties"]["PolicyDocument"]["Statement"]
+        ]
+
     def statements(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Every IAM policy statement of the template, with the logical id of its policy or role."""
         for logical_id, body in self.resources.items():

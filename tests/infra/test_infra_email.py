@@ -21,22 +21,6 @@ def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _function(synthesized, name: str) -> tuple[str, dict[str, Any]]:
-    return synthesized.named(
-        "AWS::Lambda::Function", "FunctionName", synthesized.config.settings.function_name(name)
-    )
-
-
-def _role_statements(synthesized, function: dict[str, Any]) -> list[dict[str, Any]]:
-    role_id = function["Role"]["Fn::GetAtt"][0]
-    return [
-        statement
-        for body in synthesized.of_type("AWS::IAM::Policy").values()
-        if {"Ref": role_id} in body["Properties"]["Roles"]
-        for statement in body["Properties"]["PolicyDocument"]["Statement"]
-    ]
-
-
 def _granting(statements: list[dict[str, Any]], action: str) -> list[dict[str, Any]]:
     return [statement for statement in statements if action in _listed(statement["Action"])]
 
@@ -57,8 +41,8 @@ def _configuration_set(synthesized) -> tuple[str, dict[str, Any]]:
 def test_given_a_job_when_it_sends_then_it_may_send_as_the_sender_only_to_anyone_through_the_set(
     synthesized, job
 ):
-    _, function = _function(synthesized, job.name)
-    statements = _role_statements(synthesized, function)
+    _, function = synthesized.function(job.name)
+    statements = synthesized.role_statements(function)
 
     sending = [s for s in statements if SES_ACTIONS & set(_listed(s["Action"]))]
     (statement,) = sending
@@ -95,7 +79,7 @@ def test_given_bounces_and_complaints_when_ses_reports_them_then_they_reach_the_
         body["Properties"]
         for body in synthesized.of_type("AWS::SES::ConfigurationSetEventDestination").values()
     ]
-    feedback_id, feedback = _function(synthesized, "email-feedback")
+    feedback_id, feedback = synthesized.function("email-feedback")
     (rule_id, rule) = synthesized.named(
         "AWS::Events::Rule", "Name", synthesized.config.name("email-feedback")
     )
@@ -140,8 +124,8 @@ def test_given_bounces_and_complaints_when_ses_reports_them_then_they_reach_the_
 def test_given_the_feedback_function_when_synthesized_then_it_writes_platform_data_and_sends_nothing(
     synthesized,
 ):
-    _, feedback = _function(synthesized, "email-feedback")
-    statements = _role_statements(synthesized, feedback)
+    _, feedback = synthesized.function("email-feedback")
+    statements = synthesized.role_statements(feedback)
     (platform_id,) = [
         logical_id
         for logical_id, body in synthesized.of_type("AWS::DynamoDB::Table").items()
@@ -175,7 +159,7 @@ def test_given_the_api_when_synthesized_then_only_the_download_method_goes_witho
     synthesized,
 ):
     download_id, download = _download_method(synthesized)
-    function_id, _ = _function(synthesized, "report-download")
+    function_id, _ = synthesized.function("report-download")
 
     unauthenticated = [
         logical_id
@@ -193,8 +177,8 @@ def test_given_the_api_when_synthesized_then_only_the_download_method_goes_witho
 def test_given_the_download_function_when_synthesized_then_it_reads_the_key_and_report_files_only(
     synthesized,
 ):
-    _, download = _function(synthesized, "report-download")
-    statements = _role_statements(synthesized, download)
+    _, download = synthesized.function("report-download")
+    statements = synthesized.role_statements(download)
     (secret_id, _) = synthesized.named(
         "AWS::SecretsManager::Secret", "Name", synthesized.config.name("report-links")
     )
@@ -216,8 +200,8 @@ def test_given_the_download_function_when_synthesized_then_it_reads_the_key_and_
 def test_given_a_report_job_when_it_links_reports_then_it_signs_with_the_key_and_reads_the_download_url(
     synthesized, job
 ):
-    _, function = _function(synthesized, job)
-    statements = _role_statements(synthesized, function)
+    _, function = synthesized.function(job)
+    statements = synthesized.role_statements(function)
     variables = function["Environment"]["Variables"]
     (secret_id, _) = synthesized.named("AWS::SecretsManager::Secret", "Name", variables["REPORT_LINK_SECRET"])
     (_, parameter) = synthesized.named(
@@ -239,8 +223,8 @@ def test_given_other_jobs_when_synthesized_then_they_cannot_sign_report_links(sy
     for job in CATALOG:
         if job.name in REPORT_WRITERS:
             continue
-        _, function = _function(synthesized, job.name)
-        assert not _granting(_role_statements(synthesized, function), "secretsmanager:GetSecretValue")
+        _, function = synthesized.function(job.name)
+        assert not _granting(synthesized.role_statements(function), "secretsmanager:GetSecretValue")
 
 
 def test_given_prod_without_a_sender_when_configured_then_synthesis_stops_with_what_to_pass():

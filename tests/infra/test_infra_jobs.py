@@ -19,22 +19,6 @@ SYNTH_TIME = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 TICK = ("<aws.scheduler.scheduled-time>", "<aws.scheduler.execution-id>")
 
 
-def _function(synthesized, name: str) -> tuple[str, dict[str, Any]]:
-    return synthesized.named(
-        "AWS::Lambda::Function", "FunctionName", synthesized.config.settings.function_name(name)
-    )
-
-
-def _role_statements(synthesized, function: dict[str, Any]) -> list[dict[str, Any]]:
-    role_id = function["Role"]["Fn::GetAtt"][0]
-    return [
-        statement
-        for body in synthesized.of_type("AWS::IAM::Policy").values()
-        if {"Ref": role_id} in body["Properties"]["Roles"]
-        for statement in body["Properties"]["PolicyDocument"]["Statement"]
-    ]
-
-
 def _resources_of(statements: list[dict[str, Any]], action: str) -> list[Any]:
     found = []
     for statement in statements:
@@ -48,7 +32,7 @@ def _resources_of(statements: list[dict[str, Any]], action: str) -> list[Any]:
 
 @pytest.mark.parametrize("job", CATALOG, ids=lambda job: job.name)
 def test_given_a_catalog_job_when_synthesized_then_its_function_follows_the_catalog(synthesized, job):
-    _, function = _function(synthesized, job.name)
+    _, function = synthesized.function(job.name)
 
     assert function["Handler"] == job.handler
     assert function["Timeout"] == job.timeout_seconds
@@ -84,7 +68,7 @@ def test_given_the_catalog_when_synthesized_then_the_schedules_are_exactly_the_j
 def test_given_a_catalog_job_when_synthesized_then_its_schedule_fires_it_as_the_catalog_says(
     synthesized, job
 ):
-    function_id, _ = _function(synthesized, job.name)
+    function_id, _ = synthesized.function(job.name)
     _, schedule = synthesized.named(
         "AWS::Scheduler::Schedule", "Name", synthesized.config.settings.schedule_name(job.name)
     )
@@ -122,8 +106,8 @@ def test_given_every_queue_when_synthesized_then_it_is_encrypted_and_refuses_pla
 def test_given_a_job_function_when_an_async_invocation_fails_then_the_failure_recorder_gets_it(
     synthesized, job
 ):
-    function_id, _ = _function(synthesized, job.name)
-    recorder_id, recorder = _function(synthesized, "failure-recorder")
+    function_id, _ = synthesized.function(job.name)
+    recorder_id, recorder = synthesized.function("failure-recorder")
     (config,) = [
         body["Properties"]
         for body in synthesized.of_type("AWS::Lambda::EventInvokeConfig").values()
@@ -139,9 +123,9 @@ def test_given_a_job_function_when_an_async_invocation_fails_then_the_failure_re
 
 @pytest.mark.parametrize("job", CATALOG, ids=lambda job: job.name)
 def test_given_a_job_role_when_it_invokes_lambda_then_only_itself_and_the_recorder(synthesized, job):
-    _, function = _function(synthesized, job.name)
-    recorder_id, _ = _function(synthesized, "failure-recorder")
-    statements = _role_statements(synthesized, function)
+    _, function = synthesized.function(job.name)
+    recorder_id, _ = synthesized.function("failure-recorder")
+    statements = synthesized.role_statements(function)
 
     invoked = _resources_of(statements, "lambda:InvokeFunction")
 
@@ -160,18 +144,18 @@ def test_given_a_job_role_when_it_invokes_lambda_then_only_itself_and_the_record
 def test_given_the_failure_recorder_when_it_redrives_then_it_may_invoke_just_the_job_functions(synthesized):
     # A tick whose invocation failed before its work began is invoked again by the recorder: without this
     # statement the re-drive is refused in AWS (moto does not check IAM) and the tick is lost.
-    _, recorder = _function(synthesized, "failure-recorder")
+    _, recorder = synthesized.function("failure-recorder")
 
-    invoked = _resources_of(_role_statements(synthesized, recorder), "lambda:InvokeFunction")
+    invoked = _resources_of(synthesized.role_statements(recorder), "lambda:InvokeFunction")
 
     names = sorted(r["Fn::Join"][1][-1].rsplit(":function:", 1)[1] for r in invoked if "Fn::Join" in r)
-    jobs = sorted(_function(synthesized, job.name)[1]["FunctionName"] for job in CATALOG)
+    jobs = sorted(synthesized.function(job.name)[1]["FunctionName"] for job in CATALOG)
     assert names == jobs
     assert len(invoked) == len(jobs)
 
 
 def test_given_the_watchdog_when_synthesized_then_it_runs_on_its_schedule_and_may_alert(synthesized):
-    function_id, watchdog = _function(synthesized, "watchdog")
+    function_id, watchdog = synthesized.function("watchdog")
     _, schedule = synthesized.named(
         "AWS::Scheduler::Schedule", "Name", synthesized.config.settings.schedule_name("watchdog")
     )
@@ -182,7 +166,7 @@ def test_given_the_watchdog_when_synthesized_then_it_runs_on_its_schedule_and_ma
     assert watchdog["Environment"]["Variables"]["ALERT_TOPIC_ARN"] == {"Ref": topic_id}
     assert schedule["ScheduleExpression"] == WATCHDOG_SCHEDULE_EXPRESSION
     assert schedule["Target"]["Arn"] == {"Fn::GetAtt": [function_id, "Arn"]}
-    assert {"Ref": topic_id} in _resources_of(_role_statements(synthesized, watchdog), "sns:Publish")
+    assert {"Ref": topic_id} in _resources_of(synthesized.role_statements(watchdog), "sns:Publish")
 
 
 def test_given_a_rate_job_when_deployed_then_its_start_is_on_the_anchor_grid_and_in_the_future():
