@@ -14,7 +14,6 @@ Three rules hold for every write here:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,6 +44,7 @@ from functions.data.models import (
     tick_key,
 )
 from functions.data.retry import Backoff
+from functions.data.run_fencing import Fence, lock_is_free, not_paused, outcome_state_actions, take_lock
 from functions.data.run_queries import RunQueries
 from functions.data.run_types import (
     MAX_ITEM_ERRORS,
@@ -59,45 +59,6 @@ from functions.data.transactions import ConditionRefusedError, commit
 from functions.data.vocabulary import RunStatus, Trigger
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
-# Clocks of two Lambda hosts may disagree by this much: a lease is only taken over once it lapsed by more.
-LEASE_SKEW = timedelta(seconds=30)
-
-
-@dataclass(frozen=True)
-class Fence:
-    """Who may close a run: the condition on the run record that makes a superseded writer's write fail."""
-
-    condition: Condition
-
-    @staticmethod
-    def segment(number: int) -> Fence:
-        """The invocation running segment `number`: a continuation that moved on makes it stale."""
-        return Fence((RunModel.status == RunStatus.RUNNING.value) & (RunModel.segment == number))
-
-    @staticmethod
-    def queued() -> Fence:
-        """A manual run nobody picked up yet."""
-        return Fence(RunModel.status == RunStatus.QUEUED.value)
-
-    @staticmethod
-    def invocation(request_id: str) -> Fence:
-        """The failed invocation is the one carrying the run (or the run was never picked up at all)."""
-        carried = (RunModel.status == RunStatus.RUNNING.value) & (RunModel.logs.request_id == request_id)
-        return Fence(carried | (RunModel.status == RunStatus.QUEUED.value))
-
-    @staticmethod
-    def overdue(deadline: datetime) -> Fence:
-        """Still in flight with the deadline the watchdog saw: a continuation that extended it wins."""
-        in_flight = RunModel.status.is_in(RunStatus.QUEUED.value, RunStatus.RUNNING.value)
-        return Fence(in_flight & (RunModel.deadline_at == deadline))
-
-
-def _lock_is_free(now: datetime) -> Condition:
-    return JobStateModel.lock_run_id.does_not_exist() | (JobStateModel.lock_expires_at < now - LEASE_SKEW)
-
-
-def _not_paused() -> Condition:
-    return JobStateModel.paused.does_not_exist() | (JobStateModel.paused == False)  # noqa: E712
 
 
 def _trimmed(item_errors: Iterable[dict[str, str]]) -> list[ItemErrorAttribute]:
@@ -109,28 +70,6 @@ def _unconfirmed(items: Iterable[Unconfirmed]) -> list[UnconfirmedAttribute]:
         UnconfirmedAttribute(claim=u.claim, item=u.item, reason=u.reason[:500])
         for u in list(items)[:MAX_UNCONFIRMED]
     ]
-
-
-def _outcome_state_actions(job: str, run_id: str, status: RunStatus, now: datetime) -> list[Action]:
-    """Keeps the job's last outcome on its state item, so status reads one item instead of history.
-
-    Only FAILED and TIMED_OUT count as failures of the job; PARTIAL is a problem to read (status finds it in
-    the run log) but ends a streak of failures, since the job did run.
-    """
-    actions: list[Action] = [
-        JobStateModel.job.set(job),
-        JobStateModel.last_run_id.set(run_id),
-        JobStateModel.last_run_status.set(status.value),
-        JobStateModel.last_run_finished_at.set(now),
-    ]
-    if status.is_failure:
-        return [
-            *actions,
-            JobStateModel.last_failure_run_id.set(run_id),
-            JobStateModel.last_failure_at.set(now),
-            JobStateModel.consecutive_failures.add(1),
-        ]
-    return [*actions, JobStateModel.consecutive_failures.set(0)]
 
 
 class RunLog(RunQueries, JobStateWrites):
@@ -187,16 +126,7 @@ class RunLog(RunQueries, JobStateWrites):
 
         def attempt() -> RunModel:
             transaction = self._tick_transaction(run, scheduled_key, now)
-            transaction.update(
-                JobStateModel(job_state_key(job)),
-                actions=[
-                    JobStateModel.job.set(job),
-                    JobStateModel.lock_run_id.set(run_id),
-                    JobStateModel.lock_expires_at.set(deadline),
-                ],
-                condition=_lock_is_free(now) & _not_paused(),
-                return_values="ALL_OLD",
-            )
+            take_lock(transaction, job, run_id, deadline, lock_is_free(now) & not_paused())
             try:
                 commit(transaction, f"starting a run of '{job}'")
             except ConditionRefusedError as refused:
@@ -283,7 +213,7 @@ class RunLog(RunQueries, JobStateWrites):
         run.duration_ms = 0
         run.error = error.to_attribute()
         run.logs = logs.to_attribute()
-        self._record_tick(run, scheduled_key, now, _outcome_state_actions(job, run_id, RunStatus.FAILED, now))
+        self._record_tick(run, scheduled_key, now, outcome_state_actions(job, run_id, RunStatus.FAILED, now))
         return run
 
     def create_queued(
@@ -315,16 +245,7 @@ class RunLog(RunQueries, JobStateWrites):
                     return_values="ALL_OLD",
                 )
             transaction.save(run, condition=RunModel.run_id.does_not_exist())
-            transaction.update(
-                JobStateModel(job_state_key(job)),
-                actions=[
-                    JobStateModel.job.set(job),
-                    JobStateModel.lock_run_id.set(run_id),
-                    JobStateModel.lock_expires_at.set(lease_until),
-                ],
-                condition=_lock_is_free(now),
-                return_values="ALL_OLD",
-            )
+            take_lock(transaction, job, run_id, lease_until, lock_is_free(now))
             try:
                 commit(transaction, f"queueing a run of '{job}'")
             except ConditionRefusedError as refused:
@@ -481,7 +402,7 @@ class RunLog(RunQueries, JobStateWrites):
         state = self.get_state(run.job)
         transaction = self._transaction()
         transaction.update(run, actions=run_actions, condition=fence.condition)
-        outcome_actions = _outcome_state_actions(run.job, run_id, status, now)
+        outcome_actions = outcome_state_actions(run.job, run_id, status, now)
         newer_reported = state.last_run_id is not None and state.last_run_id > run_id
         if state.lock_run_id == run_id:
             transaction.update(

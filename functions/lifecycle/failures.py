@@ -8,7 +8,8 @@ from typing import Any, Protocol
 
 from functions.data.errors import DuplicateTickError, StaleRunError
 from functions.data.models import RunModel
-from functions.data.run_log import Fence, RunLog
+from functions.data.run_fencing import Fence
+from functions.data.run_log import RunLog
 from functions.data.run_types import LogLocation, Outcome, RunError, Unconfirmed
 from functions.data.vocabulary import RunStatus
 from functions.ids import new_run_id

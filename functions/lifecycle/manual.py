@@ -12,7 +12,8 @@ from functions.clock import Clock
 from functions.data import platform_claims
 from functions.data.errors import StaleRunError
 from functions.data.models import RunModel
-from functions.data.run_log import Fence, RunLog
+from functions.data.run_fencing import Fence
+from functions.data.run_log import RunLog
 from functions.data.run_types import Caller, Outcome, RunError
 from functions.data.schedules import Schedules
 from functions.data.vocabulary import COUNT_NAMES, RunStatus

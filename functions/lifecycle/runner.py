@@ -18,7 +18,8 @@ from functions.data.errors import (
     TransientStorageError,
 )
 from functions.data.models import RunModel
-from functions.data.run_log import Fence, RunLog
+from functions.data.run_fencing import Fence
+from functions.data.run_log import RunLog
 from functions.data.run_types import LogLocation, Outcome, RunError
 from functions.data.vocabulary import RunStatus
 from functions.ids import new_run_id

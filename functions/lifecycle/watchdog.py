@@ -12,7 +12,8 @@ from functions.catalog import JobDefinition
 from functions.clock import isoformat
 from functions.data.errors import StaleRunError, TransientStorageError
 from functions.data.models import JobStateModel
-from functions.data.run_log import Fence, RunLog
+from functions.data.run_fencing import Fence
+from functions.data.run_log import RunLog
 from functions.data.run_types import Outcome, RunError, Unconfirmed
 from functions.data.vocabulary import Health, RunStatus
 from functions.lifecycle.alerts import AlertSink

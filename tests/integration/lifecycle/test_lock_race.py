@@ -12,7 +12,8 @@ import pytest
 from pynamodb.models import Model
 
 from functions.data.errors import JobBusyError
-from functions.data.run_log import Fence, RunLog
+from functions.data.run_fencing import Fence
+from functions.data.run_log import RunLog
 from functions.data.run_types import LogLocation, Outcome
 from functions.data.vocabulary import RunStatus
 from functions.ids import new_run_id
