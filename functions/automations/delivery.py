@@ -23,9 +23,16 @@ answered with an error (throttling included) certainly did not happen: it is mar
 The SES client makes exactly one attempt per call (botocore's own retries would resend after a read
 timeout); throttling is retried here with backoff, because a throttled request was not sent.
 
-SES errors are mapped to domain errors: an address or message SES refuses is `DeliveryRejected` (permanent for
-that item: retrying the same input will not help), anything else is `DeliveryError` (transient). Addresses are
-checked before calling SES, so an unusable recipient is rejected the same way with or without SES's opinion.
+SES errors are mapped to three classes of domain error, because each calls for a different reaction:
+- recipient-permanent, `DeliveryRejected`: an address or message SES refuses as undeliverable (an invalid or
+  suppressed address). Retrying the same input will not help; only this class may stop a contact.
+- configuration, `DeliveryConfigurationError`: our SES account refuses to send (the sandbox's unverified
+  recipients, an unverified sender or MAIL FROM domain, sending paused, the daily quota spent, a missing
+  permission or configuration set). The recipient is not at fault; its `fix` says what an operator must do,
+  and the item is retried by the runs after that.
+- transient, `DeliveryError`: throttling, SES's own faults, the network.
+Addresses are checked before calling SES, so an unusable recipient is rejected the same way with or without
+SES's opinion.
 """
 
 from __future__ import annotations
@@ -51,15 +58,33 @@ from functions.settings import get_settings
 # Deliberately simple: one @, no spaces or brackets, a dotted domain. SES has the final word on the rest.
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]+$")
 
-# SES error codes that mean "this message or address will not be accepted", as opposed to a transient fault.
-_REJECTION_CODES = frozenset(
-    {
-        "MessageRejected",
-        "InvalidParameterValue",
-        "MailFromDomainNotVerifiedException",
-        "MailFromDomainNotVerified",
-    }
+# SES error codes that mean "this message or address will not be accepted", unless the message names a
+# configuration cause (below): SES reports the sandbox and an unverified sender as MessageRejected too.
+_REJECTION_CODES = frozenset({"MessageRejected", "InvalidParameterValue"})
+
+_SANDBOX_FIX = (
+    "verify the recipient addresses in SES or request SES production access (the account is in the sandbox)"
 )
+_SENDER_FIX = "verify the sender address (SENDER_EMAIL) or its domain in SES, in the region the jobs use"
+_MAIL_FROM_FIX = "publish the MX record of the sender identity's custom MAIL FROM domain"
+_PAUSED_FIX = "re-enable sending for the SES account (see its reputation page in the SES console)"
+_SET_PAUSED_FIX = "re-enable sending for the SES configuration set (SES_CONFIGURATION_SET)"
+_NO_SET_FIX = "create the SES configuration set named by SES_CONFIGURATION_SET (deploy the stack)"
+_ACCESS_FIX = "allow the job's role ses:SendEmail on the sender identity and the configuration set"
+_QUOTA_FIX = "wait for the 24-hour SES sending quota to free up, or request a higher quota"
+# Codes that always mean the account or its setup refuses to send, whoever the recipient is. SES v1 answers
+# with the bare names, the newer SDK models with the "Exception" suffix: both are listed.
+_CONFIGURATION_CODES = {
+    name + suffix: fix
+    for name, fix in {
+        "MailFromDomainNotVerified": _MAIL_FROM_FIX,
+        "AccountSendingPaused": _PAUSED_FIX,
+        "ConfigurationSetSendingPaused": _SET_PAUSED_FIX,
+        "ConfigurationSetDoesNotExist": _NO_SET_FIX,
+        "AccessDenied": _ACCESS_FIX,
+    }.items()
+    for suffix in ("", "Exception")
+}
 
 
 def is_email_address(text: str) -> bool:
@@ -76,6 +101,19 @@ class DeliveryRejected(DeliveryError):  # noqa: N818 - the name the automations 
     def __init__(self, message: str, addresses: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.addresses = addresses
+
+
+class DeliveryConfigurationError(DeliveryError):
+    """Our SES account or its setup refused the email, not the recipient: nobody is blamed; `fix` says what
+    an operator must do.
+
+    The message starts with `configuration: <fix>`, so a run whose items all hit it reads as one cause.
+    """
+
+    def __init__(self, fix: str, detail: str) -> None:
+        super().__init__(f"configuration: {fix} — {detail}")
+        self.fix = fix
+        self.detail = detail
 
 
 class AttemptsExhaustedError(DeliveryError):
@@ -163,9 +201,10 @@ class Mailer:
                 ConfigurationSetName=get_settings().ses_configuration_set,
             )
         except ClientError as error:
-            if str(error.response.get("Error", {}).get("Code")) in _THROTTLING_CODES:
+            failure = delivery_error(error, email)
+            if failure is None:
                 raise _ThrottledError(f"SES throttled the send: {error}") from error
-            raise _delivery_error(error, email) from error
+            raise failure from error
         except _NOT_SENT_ERRORS as error:
             raise DeliveryError(f"{type(error).__name__}: {error}") from error
         except BotoCoreError as error:
@@ -177,15 +216,43 @@ class _ThrottledError(Exception):
     pass
 
 
-def _delivery_error(error: ClientError, email: Email) -> DeliveryError:
+def delivery_error(error: ClientError, email: Email) -> DeliveryError | None:
+    """The class of an SES error; None for throttling, which is retried because nothing was sent."""
     details = error.response.get("Error", {})
     code = str(details.get("Code", "ClientError"))
-    message = f"{code}: {details.get('Message', '')}"
+    text = str(details.get("Message", ""))
+    message = f"{code}: {text}"
+    fix = _configuration_fix(code, text)
+    if fix is not None:
+        return DeliveryConfigurationError(fix, message)
+    if code in _THROTTLING_CODES:
+        return None
     if code not in _REJECTION_CODES:
         return DeliveryError(message)
-    # Blame only recipients SES names: an unverified *sender* must not mark every contact as bounced.
+    # Blame only recipients SES names: a refusal of the message itself must not bounce every contact.
     blamed = tuple(address for address in email.to if address.lower() in message.lower())
+    if not blamed and len(email.to) == 1 and any(word in text.lower() for word in ("address", "@domain")):
+        # "Address blacklisted.", "Illegal address", "Missing final '@domain'": SES names no one, but
+        # there was only one recipient to refuse.
+        blamed = email.to
     return DeliveryRejected(message, blamed)
+
+
+def _configuration_fix(code: str, text: str) -> str | None:
+    if code in _CONFIGURATION_CODES:
+        return _CONFIGURATION_CODES[code]
+    lowered = text.lower()
+    if code in _THROTTLING_CODES and "daily message quota exceeded" in lowered:
+        return _QUOTA_FIX
+    if code != "MessageRejected":
+        return None
+    if "not verified" in lowered:
+        # SES names the identities that failed; the sender first, since nothing goes out until it is verified.
+        failed = lowered.rsplit(":", 1)[-1]
+        return _SENDER_FIX if get_settings().sender_email.lower() in failed else _SANDBOX_FIX
+    if "sending suspended" in lowered or "sending paused" in lowered:
+        return _PAUSED_FIX
+    return None
 
 
 class SendOutcome(StrEnum):

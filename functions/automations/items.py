@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from functions.automations.delivery import (
     AttemptsExhaustedError,
     Delivery,
+    DeliveryConfigurationError,
     DeliveryError,
     DeliveryUnconfirmedError,
     Email,
@@ -94,6 +95,7 @@ class Sends:
         self.sent = 0
         self.in_flight = False
         self.problems: list[str] = []
+        self.configuration: list[DeliveryConfigurationError] = []
         self.unconfirmed: list[DeliveryUnconfirmedError] = []
 
     def send(self, key: str, email: Email, recipient: str | None = None) -> None:
@@ -108,6 +110,8 @@ class Sends:
             if recipient is None:
                 raise
             self.problems.append(f"{recipient}: {type(error).__name__}: {error}")
+            if isinstance(error, DeliveryConfigurationError):
+                self.configuration.append(error)
             return
         self.sent += outcome is SendOutcome.SENT
         self.in_flight = self.in_flight or outcome is SendOutcome.IN_FLIGHT
@@ -119,6 +123,10 @@ class Sends:
         (a built report) is what counts, and finding its emails already sent is no reason to skip it.
         """
         item.count("emails_sent", self.sent)
+        if self.configuration and len(self.configuration) == len(self.problems) and not self.unconfirmed:
+            # One account problem, however many recipients hit it: the item reads as that one cause.
+            first = self.configuration[0]
+            raise DeliveryConfigurationError(first.fix, first.detail)
         if self.problems:
             raise DeliveryError("; ".join(self.problems + [str(u) for u in self.unconfirmed]))
         if self.unconfirmed:

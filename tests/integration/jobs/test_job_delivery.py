@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import boto3
 import pytest
 
-from functions.automations.delivery import DeliveryRejected, Email, Mailer
+from functions.automations.delivery import DeliveryConfigurationError, Email, Mailer
 from functions.catalog import get_job
 from functions.data import platform_claims, platform_store
 from functions.data.platform import ContactModel, EnrollmentModel, SendClaimModel
@@ -16,6 +17,7 @@ from functions.data.platform_store import get_one
 from functions.data.run_types import Caller
 from functions.lifecycle.manual import release_unconfirmed
 from functions.settings import get_settings
+from local.aws import enforce_ses_sandbox
 from tests.integration.jobs.job_harness import Platform, owner
 
 STEP_KEY = "sequence-step:e-ada:0"
@@ -40,16 +42,70 @@ def seeded(platform: Platform) -> None:
     )
 
 
-def test_given_an_unverified_sender_when_ses_rejects_the_message_then_no_recipient_is_blamed(
+def test_given_an_unverified_sender_when_ses_rejects_the_message_then_it_is_a_configuration_error(
     aws: None,
 ) -> None:
     email = Email(to=("ada@example.com",), subject="Hi", text="Hello")
 
-    with pytest.raises(DeliveryRejected) as rejected:
+    with pytest.raises(DeliveryConfigurationError) as rejected:
         Mailer().send(email)
 
     assert "MessageRejected" in str(rejected.value) and get_settings().sender_email in str(rejected.value)
-    assert rejected.value.addresses == ()
+    assert str(rejected.value).startswith("configuration: verify the sender address")
+
+
+@pytest.fixture
+def sandbox() -> Iterator[None]:
+    undo = enforce_ses_sandbox()
+    yield
+    undo()
+
+
+def test_given_the_ses_sandbox_when_sequences_runs_then_the_contact_is_kept_and_is_sent_once_verified(
+    platform: Platform, sandbox: None
+) -> None:
+    seeded(platform)
+
+    first = platform.record(platform.run("sequences"))
+
+    # The account's sandbox refused the address: a problem of ours, not a bounce of the contact.
+    assert first.status == "FAILED" and platform.sent() == []
+    [error] = first.item_error_values()
+    assert error["reason"].startswith("DeliveryConfigurationError: configuration: verify the recipient")
+    contact = get_one(ContactModel, "c-ada")
+    assert contact is not None and not contact.bounced
+    enrollment = get_one(EnrollmentModel, "e-ada")
+    assert enrollment is not None and enrollment.status == "active" and enrollment.failures == 1
+
+    # The operator verifies the address: the next run sends the step.
+    boto3.client("ses").verify_email_identity(EmailAddress="ada@example.com")
+    platform.clock.advance(timedelta(minutes=15))
+    second = platform.record(platform.run("sequences"))
+
+    assert second.status == "SUCCEEDED" and second.count_values()["steps_sent"] == 1
+    assert len(platform.sent_to("ada@example.com")) == 1
+
+
+def test_given_every_item_hits_the_sandbox_when_a_job_runs_then_the_run_names_one_cause_and_its_fix(
+    platform: Platform, sandbox: None
+) -> None:
+    seeded(platform)
+    for name in ("bob", "cy", "dee"):
+        ContactModel.new(f"c-{name}", email=f"{name}@example.com", name=name, owner_id="u-ana").save()
+        EnrollmentModel.new(f"e-{name}", contact_id=f"c-{name}", sequence_id="s-1").save()
+        record = get_one(EnrollmentModel, f"e-{name}")
+        assert record is not None
+        record.update(actions=EnrollmentModel.due_actions(platform.clock.now()))
+
+    run = platform.record(platform.run("sequences"))
+
+    assert run.status == "FAILED" and run.count_values()["failed"] == 4
+    assert run.error is not None and run.error.type == "AllItemsFailed"
+    assert run.error.message.startswith(
+        "4 items failed: 4 for DeliveryConfigurationError: configuration: verify the recipient addresses "
+        "in SES or request SES production access"
+    )
+    assert ";" not in run.error.message
 
 
 def test_given_an_unverified_sender_when_sequences_runs_then_items_fail_but_no_contact_is_marked_bounced(
@@ -62,6 +118,7 @@ def test_given_an_unverified_sender_when_sequences_runs_then_items_fail_but_no_c
 
     assert run.status == "FAILED" and run.error is not None and run.error.type == "AllItemsFailed"
     assert "MessageRejected" in run.item_error_values()[0]["reason"]
+    assert "configuration: verify the sender address" in run.item_error_values()[0]["reason"]
     contact = get_one(ContactModel, "c-ada")
     assert contact is not None and not contact.bounced
     claim = get_one(SendClaimModel, STEP_KEY)

@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from moto.ses.exceptions import MessageRejectedError
+from moto.ses.models import SESBackend
+
 from functions.data.platform import ContactModel, EnrollmentModel
 from functions.data.platform_store import get_one
 from tests.integration.jobs.job_harness import Platform, owner
@@ -164,3 +168,28 @@ def test_given_a_rejected_address_when_sequences_runs_then_only_that_item_fails_
     assert next_run.status == "SUCCEEDED" and next_run.count_values()["enrollments_stopped"] == 1
     stopped = get_one(EnrollmentModel, "e-bad")
     assert stopped is not None and (stopped.status, stopped.stop_reason) == ("stopped", "contact bounced")
+
+
+def test_given_ses_refuses_an_address_as_undeliverable_when_sequences_runs_then_the_contact_is_stopped(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeded(platform)
+    original = SESBackend.send_email
+
+    def refuse_bob(backend: SESBackend, source: str, subject: str, body: str, destinations: Any) -> Any:
+        if "bob@example.com" in destinations["ToAddresses"]:
+            raise MessageRejectedError("Address blacklisted.")
+        return original(backend, source, subject, body, destinations)
+
+    monkeypatch.setattr(SESBackend, "send_email", refuse_bob)
+
+    run = platform.record(platform.run("sequences"))
+
+    # A refusal of the recipient itself, unlike the sandbox's: the contact is bounced for good.
+    assert run.status == "PARTIAL"
+    [error] = run.item_error_values()
+    assert error["reason"].startswith("DeliveryRejected: MessageRejected: Address blacklisted.")
+    bob = get_one(ContactModel, "c-bob")
+    assert bob is not None and bob.bounced and "blacklisted" in (bob.bounce_reason or "")
+    ada = get_one(ContactModel, "c-ada")
+    assert ada is not None and not ada.bounced

@@ -1,4 +1,6 @@
-"""SES errors as domain errors: a refusal is DeliveryRejected (naming whom it blames), else DeliveryError."""
+"""SES errors as domain errors in three classes: a refusal of the recipient is DeliveryRejected (naming
+whom it blames), a refusal by our own account's setup is DeliveryConfigurationError (with its fix), anything
+else is DeliveryError."""
 
 from __future__ import annotations
 
@@ -8,7 +10,14 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from functions.automations.delivery import DeliveryError, DeliveryRejected, Email, Mailer, is_email_address
+from functions.automations.delivery import (
+    DeliveryConfigurationError,
+    DeliveryError,
+    DeliveryRejected,
+    Email,
+    Mailer,
+    is_email_address,
+)
 
 EMAIL = Email(to=("ada@example.com",), subject="Hi", text="Hello", html="<p>Hello</p>")
 
@@ -111,3 +120,79 @@ def test_given_addresses_when_checked_then_only_plain_deliverable_ones_pass(
     address: str, valid: bool
 ) -> None:
     assert is_email_address(address) is valid
+
+
+SANDBOX = "Email address is not verified. The following identities failed the check in region EU-WEST-2: "
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "fix"),
+    [
+        ("MessageRejected", SANDBOX + "ada@example.com", "verify the recipient addresses in SES"),
+        ("MessageRejected", SANDBOX + "automation@devsphere.example", "verify the sender address"),
+        ("MessageRejected", "Email address not verified automation@devsphere.example", "verify the sender"),
+        ("MailFromDomainNotVerifiedException", "MAIL FROM domain not verified", "MAIL FROM domain"),
+        ("AccountSendingPausedException", "Sending paused for this account.", "re-enable sending"),
+        ("MessageRejected", "Sending suspended for this account.", "re-enable sending for the SES"),
+        ("Throttling", "Daily message quota exceeded.", "sending quota"),
+        ("AccessDenied", "User is not authorized to perform ses:SendEmail", "ses:SendEmail"),
+        ("ConfigurationSetDoesNotExistException", "Configuration set <x> does not exist.", "create"),
+        ("ConfigurationSetSendingPausedException", "Sending is paused", "configuration set"),
+    ],
+)
+def test_given_our_account_refuses_when_sending_then_it_is_a_configuration_error_with_its_fix(
+    code: str, message: str, fix: str
+) -> None:
+    mailer, stub = stubbed()
+    stub.add_client_error("send_email", code, message)
+
+    with stub, pytest.raises(DeliveryConfigurationError) as failed:
+        mailer.send(EMAIL)
+
+    assert not isinstance(failed.value, DeliveryRejected)
+    assert str(failed.value).startswith(f"configuration: {failed.value.fix} — {code}: ")
+    assert fix in failed.value.fix
+    stub.assert_no_pending_responses()  # a spent quota is not retried like throttling
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("MessageRejected", "Address blacklisted."),
+        ("MessageRejected", "Illegal address"),
+        ("InvalidParameterValue", "Missing final '@domain'"),
+    ],
+)
+def test_given_ses_refuses_the_only_recipient_without_naming_it_when_sending_then_it_is_blamed(
+    code: str, message: str
+) -> None:
+    mailer, stub = stubbed()
+    stub.add_client_error("send_email", code, message)
+
+    with stub, pytest.raises(DeliveryRejected) as rejected:
+        mailer.send(EMAIL)
+
+    assert rejected.value.addresses == ("ada@example.com",)
+
+
+def test_given_ses_refuses_the_message_itself_when_sending_then_no_recipient_is_blamed() -> None:
+    mailer, stub = stubbed()
+    stub.add_client_error("send_email", "MessageRejected", "Message length is more than 10485760 bytes long.")
+
+    with stub, pytest.raises(DeliveryRejected) as rejected:
+        mailer.send(EMAIL)
+
+    assert rejected.value.addresses == ()
+
+
+@pytest.mark.parametrize(("code", "status"), [("InternalFailure", 500), ("ServiceUnavailable", 503)])
+def test_given_an_ses_fault_when_sending_then_it_is_a_transient_delivery_error(
+    code: str, status: int
+) -> None:
+    mailer, stub = stubbed()
+    stub.add_client_error("send_email", code, "try again", http_status_code=status)
+
+    with stub, pytest.raises(DeliveryError) as failed:
+        mailer.send(EMAIL)
+
+    assert type(failed.value) is DeliveryError and str(failed.value).startswith(f"{code}: ")
