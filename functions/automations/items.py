@@ -128,6 +128,10 @@ class Sends:
             first = self.configuration[0]
             raise DeliveryConfigurationError(first.fix, first.detail)
         if self.problems:
+            # The item fails for its other recipients; its unknown sends are still listed on the run.
+            for unconfirmed in self.unconfirmed:
+                for claim in unconfirmed.claims:
+                    self._run.note_unconfirmed(claim, item.key, str(unconfirmed))
             raise DeliveryError("; ".join(self.problems + [str(u) for u in self.unconfirmed]))
         if self.unconfirmed:
             claims = tuple(claim for u in self.unconfirmed for claim in u.claims)

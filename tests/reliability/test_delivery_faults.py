@@ -7,6 +7,7 @@ from datetime import timedelta
 from functions.data.platform import SendClaimModel
 from functions.data.platform_store import get_one
 from functions.data.vocabulary import RunStatus
+from tests.integration.jobs.job_harness import owner
 
 
 def _marks_sent(params: dict) -> bool:
@@ -83,4 +84,37 @@ def test_given_a_send_refused_by_ses_throttling_for_good_when_retried_later_then
     for n in range(2):
         claim = get_one(SendClaimModel, f"sequence-step:e-{n}:0")
         assert claim is not None and claim.status == "sent"
+    report()
+
+
+def test_given_one_recipient_unconfirmed_and_one_refused_when_a_reminder_settles_then_both_are_on_the_run(
+    world, report
+):
+    # Given a renewal reminder for the owner and the customer: SES's answer for the first send is lost,
+    # and SES throttles the second past every retry
+    world.platform.load(
+        {
+            "users": [owner()],
+            "subscriptions": [
+                {
+                    "id": "acme",
+                    "customer": "Acme Ltd",
+                    "owner_id": "u-ana",
+                    "contact_email": "buyer@acme.example",
+                    "contact_name": "Pat Buyer",
+                    "renewal_date": "today+30d",
+                }
+            ],
+        }
+    )
+    world.faults.lose_answer("ses", "SendEmail", times=1)
+    world.faults.error("ses", "SendEmail", "Throttling", times=10)
+
+    run = world.run_log.get_run(world.tick("renewal-reminders").result["run_id"])
+
+    # Then the item fails for the refused recipient and the unknown send is still listed, by its claim
+    assert run.status == RunStatus.FAILED
+    assert "Throttling" in run.item_error_values()[0]["reason"]
+    [entry] = run.unconfirmed_values()
+    assert entry["item"].startswith("subscription:acme") and "answer was lost" in entry["reason"]
     report()
