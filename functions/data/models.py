@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import (
@@ -232,4 +233,62 @@ def idempotency_key(caller_sub: str, key: str) -> str:
     return f"IDEMPOTENCY#{caller_sub}#{key}"
 
 
+class JournalModel(Model):
+    """What happened around the runs, newest last under one key per job and kind: the admins' actions and the
+    incidents. `sk` starts with the ISO time, so a key-range query lists a job's entries in time order."""
+
+    class Meta:
+        table_name = _table_name("JOURNAL_TABLE_NAME", "journal")
+        region = _region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    job = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)
+
+
+class ActivityModel(JournalModel):
+    """One admin action on a job: pause, resume, run now, retry, release, cancel — who, when, why."""
+
+    action = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    by = CallerAttribute()
+    reason = UnicodeAttribute(null=True)
+    run_id = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)
+
+
+class IncidentAlertAttribute(MapAttribute[str, Any]):
+    at = UTCDateTimeAttribute()
+    subject = UnicodeAttribute()
+
+
+class IncidentModel(JournalModel):
+    """One LATE / FAILING / TIMED_OUT episode of a job: when it started and ended, and the alerts sent."""
+
+    kind = UnicodeAttribute()
+    started_at = UTCDateTimeAttribute()
+    ended_at = UTCDateTimeAttribute(null=True)
+    run_id = UnicodeAttribute(null=True)
+    missed_tick = UTCDateTimeAttribute(null=True)
+    summary = UnicodeAttribute(null=True)
+    end_summary = UnicodeAttribute(null=True)
+    alerts = ListAttribute(of=IncidentAlertAttribute, default=list)
+
+
+def activity_key(job: str) -> str:
+    return f"ACTIVITY#{job}"
+
+
+def incident_key(job: str) -> str:
+    return f"INCIDENT#{job}"
+
+
+def journal_sort_key(at: datetime, entry_id: str) -> str:
+    return f"{at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{entry_id}"
+
+
 RUN_LOG_MODELS: tuple[type[Model], ...] = (RunModel, JobStateModel)
+# Only the API (admins' actions) and the watchdog (incidents) use the journal; the jobs never do.
+JOURNAL_MODELS: tuple[type[Model], ...] = (JournalModel,)

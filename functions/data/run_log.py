@@ -22,6 +22,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from functions.data.activity import ActivityTrail
 from functions.data.errors import (
     DuplicateTickError,
     JobBusyError,
@@ -72,8 +73,8 @@ def _unconfirmed(items: Iterable[Unconfirmed]) -> list[UnconfirmedAttribute]:
     ]
 
 
-class RunLog(RunQueries, JobStateWrites):
-    """Repository over the run-log and job-state tables."""
+class RunLog(RunQueries, JobStateWrites, ActivityTrail):
+    """Repository over the run-log, job-state and journal tables."""
 
     def __init__(self, retention_days: int, backoff: Backoff | None = None) -> None:
         self._retention = timedelta(days=retention_days)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pynamodb.models import Model
 
-from functions.data.models import JobStateModel, RunModel
+from functions.data.models import JobStateModel, JournalModel, RunModel
 from functions.data.platform import PlatformItem
 
 # One representative model per table (several item kinds may share a table).
-TABLE_MODELS: list[type[Model]] = [RunModel, JobStateModel, PlatformItem]
+TABLE_MODELS: list[type[Model]] = [RunModel, JobStateModel, JournalModel, PlatformItem]
 
 
 def create_tables() -> None:

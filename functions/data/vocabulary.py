@@ -13,6 +13,11 @@ class RunStatus(StrEnum):
     FAILED = "FAILED"
     TIMED_OUT = "TIMED_OUT"
     SKIPPED = "SKIPPED"
+    # A schedule tick that started no run within its grace: written once by the watchdog, so the history has
+    # no silent gap.
+    MISSED = "MISSED"
+    # An admin stopped the run; it ended at its next checkpoint with what it had done recorded.
+    CANCELLED = "CANCELLED"
 
     @property
     def in_flight(self) -> bool:

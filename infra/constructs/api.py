@@ -78,7 +78,10 @@ class Api(Construct):
             description="Admin API: job status, run logs, run now, pause and resume",
             timeout=Duration.seconds(29),
             memory_mb=512,
-            environment={**data.environment(data.run_log_models), "PORTAL_ORIGIN": portal_origin},
+            environment={
+                **data.environment(data.run_log_models + data.journal_models),
+                "PORTAL_ORIGIN": portal_origin,
+            },
         )
         self._grant(data, jobs)
         self.rest_api = self._rest_api(config, portal_origin)
@@ -156,8 +159,8 @@ class Api(Construct):
 
     def _grant(self, data: Data, jobs: Jobs) -> None:
         role = self.function.role
-        # Starting a run writes the queued run and the job's lock; pausing records who paused.
-        data.grant(role, data.run_log_models, write=True)
+        # Starting a run writes the queued run and the job's lock; every admin action is journalled.
+        data.grant(role, data.run_log_models + data.journal_models, write=True)
         role.add_to_principal_policy(
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=jobs.job_function_arns)
         )

@@ -14,7 +14,7 @@ from pynamodb.attributes import Attribute
 from pynamodb.indexes import GlobalSecondaryIndex, Index, LocalSecondaryIndex
 from pynamodb.models import Model
 
-from functions.data.models import RUN_LOG_MODELS
+from functions.data.models import JOURNAL_MODELS, RUN_LOG_MODELS
 from functions.data.schema import TABLE_MODELS
 from functions.settings import DEFAULT_PREFIX
 from infra.config import StageConfig
@@ -124,8 +124,12 @@ class Data(Construct):
         return [model for model in self.tables if model in RUN_LOG_MODELS]
 
     @property
+    def journal_models(self) -> list[type[Model]]:
+        return [model for model in self.tables if model in JOURNAL_MODELS]
+
+    @property
     def platform_models(self) -> list[type[Model]]:
-        return [model for model in self.tables if model not in RUN_LOG_MODELS]
+        return [model for model in self.tables if model not in RUN_LOG_MODELS + JOURNAL_MODELS]
 
     def environment(self, models: list[type[Model]]) -> dict[str, str]:
         """The variables the given models read their table names from."""

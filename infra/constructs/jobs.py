@@ -107,11 +107,15 @@ class Jobs(Construct):
             description="Marks stuck runs, computes each job's health and alerts on late or failing jobs",
             timeout=Duration.seconds(WATCHDOG_TIMEOUT_SECONDS),
             memory_mb=256,
-            environment={**run_log_environment, "ALERT_TOPIC_ARN": alert_topic.topic_arn},
+            environment={
+                **run_log_environment,
+                **data.environment(data.journal_models),
+                "ALERT_TOPIC_ARN": alert_topic.topic_arn,
+            },
             # The next pass is minutes away and does the same work; a retry would only overlap it.
             retry_attempts=0,
         )
-        data.grant(self.watchdog.role, data.run_log_models, write=True)
+        data.grant(self.watchdog.role, data.run_log_models + data.journal_models, write=True)
         alert_topic.grant_publish(self.watchdog.role)
         acknowledge(
             self.watchdog.role,
