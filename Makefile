@@ -38,9 +38,11 @@ system-deps:
 
 # By default every job runs once at start, so the portal shows real runs at once.
 DEV_ARGS ?= --fire-now
+# A demo scenario (late, failing or all: README "Demo scenarios"), e.g. `make dev SCENARIO=all`.
+SCENARIO ?=
 
 dev: install
-	$(BIN)/python -m local $(DEV_ARGS)
+	$(BIN)/python -m local $(DEV_ARGS) $(if $(SCENARIO),--scenario $(SCENARIO))
 
 lint: install
 	$(BIN)/ruff check .

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from local.runtime import Options, run
+from local.runtime import SCENARIOS, Options, run
 
 
 def _port(text: str) -> int:
@@ -35,13 +35,23 @@ def parse_args(argv: list[str] | None = None) -> Options:
         action="store_true",
         help="require an authenticator code at sign-in, as the deployed user pool does",
     )
+    parser.add_argument(
+        "--scenario",
+        choices=SCENARIOS,
+        help="start in a demo scenario that shows each health at once: late (a missed tick), failing (a "
+        "configuration problem), all (both, plus a degraded and a paused job); it runs the jobs itself, "
+        "so --fire-now is not needed",
+    )
     args = parser.parse_args(argv)
+    if args.scenario and args.no_demo_data:
+        parser.error("--scenario works on the demo data: leave out --no-demo-data")
     return Options(
         port=args.port,
         moto_port=args.moto_port,
         fire_now=args.fire_now,
         demo_data=not args.no_demo_data,
         require_mfa=args.require_mfa,
+        scenario=args.scenario,
     )
 
 

@@ -100,6 +100,9 @@ def enforce_ses_sandbox() -> Callable[[], None]:
     def send_email(
         backend: SESBackend, source: str, subject: str, body: str, destinations: dict[str, list[str]]
     ) -> Any:
+        if not backend._is_verified_address(source):
+            # SES refuses an unverified sender before it looks at any recipient: one cause for every send.
+            return original(backend, source, subject, body, destinations)
         unverified = [
             address
             for addresses in destinations.values()

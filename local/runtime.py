@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +45,10 @@ EXIT_INTERRUPTED = 130
 READY_LINE = "Ready:"
 # How long Ctrl-C waits for running invocations before the emulation goes down under them.
 STOP_GRACE_SECONDS = 5
+# Demo scenarios (local.scenarios), named here: the command line offers them before the environment is set.
+SCENARIOS = ("late", "failing", "all")
+# How long a scenario waits for the runs it fires; the demo data's runs take a few seconds.
+SCENARIO_RUN_SECONDS = 120
 
 _T = TypeVar("_T")
 
@@ -56,6 +60,7 @@ class Options:
     fire_now: bool = False
     demo_data: bool = True
     require_mfa: bool = False
+    scenario: str | None = None
 
 
 class PortInUseError(Exception):
@@ -91,6 +96,7 @@ class Runtime:
         self.provisioned: Provisioned | None = None
         self._undo_sandbox: Callable[[], None] = lambda: None
         self._undo_cognito: Callable[[], None] = lambda: None
+        self.scenario_lines: list[str] = []
 
     def _say(self, text: str) -> None:
         print(text, file=self._out, flush=True)
@@ -133,6 +139,8 @@ class Runtime:
         apply_environment(endpoint_environment(moto_url, self._endpoint.url))
         self._provision(store)
         self._serve()
+        if self.options.scenario:
+            self._apply_scenario(self.options.scenario)
 
     def _provision(self, store: LogStore) -> None:
         from functions.automations.report_links import DOWNLOAD_PATH
@@ -153,6 +161,12 @@ class Runtime:
         if self.options.demo_data:
             self._say("Loading demo platform data...")
             self._say("  " + demo_data.load().replace("\n", "\n  "))
+        if self.options.scenario:
+            from functions.clock import SYSTEM_CLOCK
+            from local import scenarios
+
+            # Before the scheduler starts: the watchdog's first pass would start tracking every job from now.
+            scenarios.seed(scenarios.scenario(self.options.scenario), SYSTEM_CLOCK.now())
         pool = self.provisioned.user_pool_id
         lambdas = self._lambdas
         api_function = settings.function_name("api")
@@ -190,6 +204,31 @@ class Runtime:
             target=scheduler.run, args=(self._stopping.wait,), name="scheduler", daemon=True
         )
         self._scheduler_thread.start()
+
+    def _apply_scenario(self, name: str) -> None:
+        from functions.settings import get_settings
+        from local import scenarios
+
+        assert self._scheduler is not None and self._lambdas is not None and self._gateway is not None
+        assert self.provisioned is not None and self._aws is not None
+        scheduler, lambdas, settings = self._scheduler, self._lambdas, get_settings()
+
+        def fire(names: Sequence[str]) -> None:
+            scheduler.fire_now([settings.schedule_name(name) for name in names])
+            if not lambdas.wait_idle(SCENARIO_RUN_SECONDS):
+                raise scenarios.ScenarioError(
+                    f"runs of {', '.join(names)} still going after {SCENARIO_RUN_SECONDS} s"
+                )
+
+        chosen = scenarios.scenario(name)
+        self._say(f"Scenario {name}: running the jobs it needs, then the watchdog's pass...")
+        admin = next(user for user in self.provisioned.users if user.username == scenarios.PAUSED_BY)
+        call_api = scenarios.api_as(self._gateway.gateway, self.provisioned.user_pool_id, admin.username)
+        scenarios.apply(chosen, fire, call_api)
+        status, body = call_api("GET", "/jobs", None)
+        if status != 200:
+            raise scenarios.ScenarioError(f"reading the status failed: {status} {body}")
+        self.scenario_lines = scenarios.describe(chosen, body["jobs"], self.origin, self._aws.url)
 
     def fire_now(self) -> None:
         from functions.catalog import JOB_NAMES
@@ -270,6 +309,7 @@ class Runtime:
                 "  Schedules fire at their real times:",
                 *schedules,
                 "  Each run's logs are printed here and linked from the run in the portal.",
+                *self.scenario_lines,
                 "  Stop with Ctrl-C.",
                 f"{READY_LINE} {self.origin}/",
             ]
@@ -303,7 +343,8 @@ def run(options: Options, out: TextIO = sys.stdout) -> int:
         signal.signal(signal_number, lambda *_: stop.set())
     try:
         print(runtime.banner(), file=out, flush=True)
-        if options.fire_now:
+        # A scenario ran the jobs it needs already; firing them again would blur what it shows.
+        if options.fire_now and not options.scenario:
             runtime.fire_now()
         while not stop.wait(0.5):
             pass
