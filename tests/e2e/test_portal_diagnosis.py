@@ -2,15 +2,13 @@
 
 Shares `test_portal`'s runtime and browser fixtures. The local demo data puts three contacts at a domain
 the local SES rejects, so a `sequences` run ends PARTIAL with their items: the DEGRADED job an admin
-diagnoses here. `UPDATE_SCREENSHOTS=1` writes the README's walkthrough screenshots to `docs/screenshots/`.
+diagnoses here. The README's walkthrough screenshots come from `test_portal_scenarios` (real LATE and
+FAILING jobs).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import tempfile
 import time
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import pytest
 
 from functions.catalog import get_job
 from tests.e2e import test_portal as shared
-from tests.e2e.test_portal import FINAL_STATUSES, ROOT, _new_page, _sign_in, _start_run
+from tests.e2e.test_portal import FINAL_STATUSES, _new_page, _sign_in, _start_run
 from tests.support.local_runtime import LocalRuntime
 
 # The runtime and browser of `test_portal`, shared by name (module scope: one runtime per module).
@@ -30,12 +28,6 @@ phone = shared.phone
 pytestmark = pytest.mark.e2e
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-# The README's screenshots are refreshed on request only, so a test run leaves the work tree clean.
-DOCS_SCREENSHOTS = (
-    ROOT / "docs" / "screenshots"
-    if os.environ.get("UPDATE_SCREENSHOTS")
-    else Path(tempfile.gettempdir()) / "devsphere-portal-screens"
-)
 BLOCKING_IMPACTS = {"serious", "critical"}
 REJECTED_DOMAIN = "unverified-partner.example"
 RUN_DONE_SECONDS = 60
@@ -68,11 +60,6 @@ def degraded(local_runtime) -> str:
     return str(run["run_id"])
 
 
-def _shot(page, name: str) -> None:
-    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_SCREENSHOTS / f"{name}.png"), full_page=False)
-
-
 def _wait_status(page) -> None:
     from playwright.sync_api import expect
 
@@ -94,7 +81,6 @@ def test_given_a_degraded_job_when_running_it_now_then_the_partial_run_is_shown_
     expect(page.get_by_test_id("job-card-sequences").get_by_test_id("last-problem-message")).to_contain_text(
         "failed"
     )
-    _shot(page, "failed-1-status")
 
     page.get_by_test_id("run-now-sequences").click()
 
@@ -104,7 +90,6 @@ def test_given_a_degraded_job_when_running_it_now_then_the_partial_run_is_shown_
     expect(page.get_by_test_id("run-last-failure-error")).to_contain_text(re.compile(r"\d+ items?:"))
     expect(page.get_by_test_id("run-no-failures")).to_have_count(0)
     expect(page.get_by_test_id("run-read-first")).to_be_visible()
-    _shot(page, "failed-2-run-now")
 
 
 def test_given_a_degraded_job_when_opening_its_page_then_trends_are_drawn_and_the_last_problem_shown(
@@ -140,12 +125,10 @@ def test_given_a_rejected_address_when_searching_the_logs_then_the_partial_run_i
     expect(row).to_be_visible()
     expect(row.get_by_test_id("run-error-summary")).to_contain_text("failed")
     assert f"q={REJECTED_DOMAIN}" in page.url
-    _shot(page, "failed-3-search")
 
     row.get_by_role("link", name=re.compile(degraded[-8:])).click()
     expect(page.get_by_test_id("run-detail-items")).to_contain_text(REJECTED_DOMAIN)
     expect(page.get_by_test_id("run-detail-reasons")).to_be_visible()
-    _shot(page, "failed-4-run")
 
 
 def test_given_a_run_id_when_searching_then_that_run_alone_is_listed(page, local_runtime, degraded):
@@ -157,52 +140,6 @@ def test_given_a_run_id_when_searching_then_that_run_alone_is_listed(page, local
 
     expect(page.get_by_test_id(f"run-row-{degraded}")).to_be_visible()
     expect(page.get_by_test_id("logs-table").locator("tbody tr")).to_have_count(1)
-
-
-def test_given_a_late_job_when_opening_run_now_then_the_missed_tick_and_the_checks_come_first(
-    page, local_runtime, degraded
-):
-    """The local runtime cannot miss a tick on demand yet: the API's answer is edited to a LATE status."""
-    from playwright.sync_api import expect
-
-    late = {
-        "missed_tick": "2026-11-28T07:00:00Z",
-        "grace_minutes": 60,
-        "checks": [
-            "Is the schedule paused or disabled? Resume it here or check it in EventBridge Scheduler.",
-            "The schedule's dead-letter queue (devsphere-automation-scheduled-reports-schedule-dlq).",
-        ],
-    }
-
-    def make_late(route):
-        response = route.fetch()
-        body = response.json()
-        jobs = body.get("jobs", [body])
-        for job in jobs:
-            if job["job"] == "scheduled-reports":
-                job.update(health="LATE", late=late)
-        route.fulfill(response=response, body=json.dumps(body))
-
-    page.route(re.compile(r".*/api/jobs(/scheduled-reports)?$"), make_late)
-    page.set_viewport_size({"width": 1100, "height": 760})
-    _sign_in(page, local_runtime, "admin")
-    _wait_status(page)
-    expect(page.get_by_test_id("meaning-scheduled-reports")).to_contain_text("did not start")
-    _shot(page, "late-1-status")
-
-    page.get_by_test_id("run-now-scheduled-reports").click()
-    notice = page.get_by_test_id("run-late")
-    expect(notice).to_contain_text("did not start")
-    expect(notice).to_contain_text("dead-letter queue")
-    # The missed run is the first thing in the dialog, above the last problem.
-    assert page.evaluate(
-        """() => {
-          const late = document.querySelector('[data-testid="run-late"]');
-          const problem = document.querySelector('[data-testid="run-last-failure"]');
-          return Boolean(late.compareDocumentPosition(problem) & Node.DOCUMENT_POSITION_FOLLOWING);
-        }"""
-    )
-    _shot(page, "late-2-run-now")
 
 
 # --- bugs found in a real browser -----------------------------------------------------------------
