@@ -222,8 +222,7 @@ class Runtime:
 
         chosen = scenarios.scenario(name)
         self._say(f"Scenario {name}: running the jobs it needs, then the watchdog's pass...")
-        admin = next(user for user in self.provisioned.users if user.username == scenarios.PAUSED_BY)
-        call_api = scenarios.api_as(self._gateway.gateway, self.provisioned.user_pool_id, admin.username)
+        call_api = scenarios.api_as(self._gateway.gateway, self.provisioned.user_pool_id, scenarios.PAUSED_BY)
         scenarios.apply(chosen, fire, call_api)
         status, body = call_api("GET", "/jobs", None)
         if status != 200:

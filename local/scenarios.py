@@ -33,6 +33,7 @@ from functions.settings import get_settings
 from local.aws import LOCALHOST
 from local.gateway import API_PREFIX, Gateway
 from local.http_edge import Request
+from local.provision import WATCHDOG
 from local.runtime import SCENARIOS
 
 LATE_JOB = "scheduled-reports"
@@ -56,6 +57,7 @@ class Scenario:
     name: str
     late: bool
     failing: bool
+    degraded: bool
     paused: bool
 
     @property
@@ -66,7 +68,7 @@ class Scenario:
             health[LATE_JOB] = "LATE"
         if self.failing:
             health[FAILING_JOB] = "FAILING"
-        if self.name == "all":
+        if self.degraded:
             health[DEGRADED_JOB] = "DEGRADED"
         if self.paused:
             health[PAUSED_JOB] = "PAUSED"
@@ -76,8 +78,9 @@ class Scenario:
 def scenario(name: str) -> Scenario:
     if name not in SCENARIOS:
         raise ValueError(f"unknown scenario '{name}'; known: {', '.join(SCENARIOS)}")
+    every = name == "all"
     return Scenario(
-        name, late=name in ("late", "all"), failing=name in ("failing", "all"), paused=name == "all"
+        name, late=every or name == "late", failing=every or name == "failing", degraded=every, paused=every
     )
 
 
@@ -90,14 +93,12 @@ def missed_tick(now: datetime) -> datetime:
     return tick
 
 
-def seed(chosen: Scenario, now: datetime) -> datetime | None:
+def seed(chosen: Scenario, now: datetime) -> None:
     """Before anything runs (and before the watchdog's first pass starts tracking every job at `now`): the
     late job has been watched since just before its last tick, which then starts no run."""
-    if not chosen.late:
-        return None
-    tick = missed_tick(now)
-    RunLog(get_settings().retention_days).ensure_tracking(LATE_JOB, tick - TRACKED_BEFORE_TICK)
-    return tick
+    if chosen.late:
+        since = missed_tick(now) - TRACKED_BEFORE_TICK
+        RunLog(get_settings().retention_days).ensure_tracking(LATE_JOB, since)
 
 
 Fire = Callable[[Sequence[str]], None]
@@ -121,7 +122,7 @@ def apply(chosen: Scenario, fire: Fire, call_api: CallApi) -> None:
     if chosen.failing:
         boto3.client("ses").delete_identity(Identity=get_settings().sender_email)
         fire([FAILING_JOB])
-    fire(["watchdog"])
+    fire([WATCHDOG])
 
 
 def describe(chosen: Scenario, jobs: Sequence[dict[str, Any]], origin: str, moto_url: str) -> list[str]:

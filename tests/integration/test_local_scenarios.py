@@ -22,6 +22,7 @@ from local.scenarios import (
     PAUSE_REASON,
     PAUSED_BY,
     PAUSED_JOB,
+    describe,
     missed_tick,
     scenario,
 )
@@ -143,3 +144,14 @@ def test_given_the_command_line_then_a_scenario_is_an_option_that_needs_the_demo
         parse_args(["--scenario", "sometimes"])
     with pytest.raises(SystemExit):
         parse_args(["--scenario", "all", "--no-demo-data"])
+
+
+def test_given_a_job_not_in_the_promised_health_then_the_console_says_so_instead_of_announcing_it() -> None:
+    jobs = [{"job": LATE_JOB, "health": "HEALTHY", "late": None}]
+
+    lines = describe(scenario("late"), jobs, "http://127.0.0.1:8000", "http://127.0.0.1:5000")
+
+    assert lines == [
+        "Scenario late:",
+        f"  {LATE_JOB:<18} is HEALTHY, not LATE as the scenario meant: see its page",
+    ]
