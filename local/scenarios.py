@@ -147,7 +147,7 @@ def _what(job: dict[str, Any], moto_url: str) -> str:
     health = job["health"]
     if health == "LATE":
         tick = datetime.fromisoformat(job["late"]["missed_tick"]).astimezone()
-        return f"missed its {tick:%a %d %b %H:%M %Z} tick: no run started (the watchdog alerted)"
+        return f"missed its {tick:%a %d %b %H:%M %Z} tick: no run started for it"
     if health == "PAUSED":
         paused = job["paused"]
         return f"paused by {paused['by']}: “{paused['reason']}”"
