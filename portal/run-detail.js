@@ -52,9 +52,14 @@ export function errorSummary(run, testid) {
       { class: "facts facts-compact" },
       error.where ? fact("Where", h("code", { class: "wrap" }, error.where)) : null,
       fact("When", timeNode(run.finished_at || run.started_at || run.queued_at, { relative: true })),
-      run.item_errors && run.item_errors.length ? fact("Failed items", String(run.item_errors.length)) : null,
+      failedCount(run) ? fact("Failed items", String(failedCount(run))) : null,
     ),
   );
+}
+
+// The run's own count: the item errors listed on it are only the first ones kept.
+function failedCount(run) {
+  return Math.max((run.counts && run.counts.failed) || 0, (run.item_errors || []).length);
 }
 
 export function logsLink(run, testid) {

@@ -172,7 +172,12 @@ def summarise_item_failures(item_errors: Sequence[dict[str, str]], failed: int |
     if len(groups) > REASON_GROUPS_SHOWN:
         parts.append(f"{_plural(len(groups) - REASON_GROUPS_SHOWN, 'other reason')}")
     summary = f"{_plural(total, 'item')} failed"
-    return f"{summary}: {'; '.join(parts)}" if parts else summary
+    if not parts:
+        return summary
+    if total > len(item_errors):
+        # Only the first item errors are kept on a run: say so rather than let their causes pass for all.
+        return f"{summary}; of the first {len(item_errors)} kept: {'; '.join(parts)}"
+    return f"{summary}: {'; '.join(parts)}"
 
 
 def all_items_failed(item_errors: Sequence[dict[str, str]], failed: int) -> RunError:

@@ -101,7 +101,7 @@ def test_given_items_failing_for_two_causes_when_summarised_then_counts_group_by
 def test_given_more_failures_than_kept_when_summarised_then_the_count_is_the_real_one():
     summary = summarise_item_failures([{"key": "k", "reason": "boom"}], failed=120)
 
-    assert summary == "120 items failed: 1 for boom"
+    assert summary == "120 items failed; of the first 1 kept: 1 for boom"
     assert summarise_item_failures([], failed=0) is None
     assert summarise_item_failures([{"key": "k", "reason": "boom"}]) == "1 item failed: 1 for boom"
 
