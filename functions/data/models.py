@@ -127,6 +127,8 @@ class RunModel(Model):
     reason = UnicodeAttribute(null=True)
     blocked_by = UnicodeAttribute(null=True)
     skip_reason = UnicodeAttribute(null=True)
+    # A manual run started to retry the failed items of an earlier run: that run's id.
+    retry_of = UnicodeAttribute(null=True)
 
     counts = MapAttribute[str, Any](default=dict)
     error = ErrorAttribute(null=True)
