@@ -1,4 +1,4 @@
-"""Releasing parked items makes the API write platform records: exactly read and update, on that table only."""
+"""Releasing parked items makes the API write platform records: read and update, on that table only."""
 
 from __future__ import annotations
 
