@@ -115,7 +115,8 @@ def retry_detail(record: DueRecord, parked: bool) -> str:
     if parked:
         return "back in the queue: the next run tries it again with all its attempts"
     failures = int(record.failures)
-    return f"its {failures} failed attempt(s) forgotten: the next run retries it with all attempts"
+    attempts = "attempt" if failures == 1 else "attempts"
+    return f"its {failures} failed {attempts} forgotten: the next run retries it with all its attempts"
 
 
 def failed_not_parked(record: DueRecord, now: datetime, claims: list[str]) -> Revival | str:

@@ -316,7 +316,7 @@ def test_given_a_failed_item_not_yet_parked_when_released_then_its_failures_are_
     )
 
     assert [o.detail for o in result.released] == [
-        "its 2 failed attempt(s) forgotten: the next run retries it with all attempts"
+        "its 2 failed attempts forgotten: the next run retries it with all its attempts"
     ]
     record = get_one(FollowUpModel, "f-call")
     assert record is not None and record.failures == 0 and record.status == "open"
