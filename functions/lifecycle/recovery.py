@@ -18,12 +18,11 @@ from functions.automations import follow_ups, renewal_reminders, scheduled_repor
 from functions.automations.release import ReleaseOutcome, UnknownItemKeyError
 from functions.catalog import get_job
 from functions.clock import Clock
+from functions.data.action_guards import run_for_key, run_in_flight
 from functions.data.activity import Action
 from functions.data.errors import DataError, JobBusyError
-from functions.data.idempotency import run_for_key
 from functions.data.models import RunModel
 from functions.data.retry import Backoff
-from functions.data.run_fencing import LEASE_SKEW
 from functions.data.run_log import RunLog
 from functions.data.run_types import Caller
 from functions.data.vocabulary import RunStatus
@@ -90,7 +89,7 @@ def release_parked(
     """Puts the failed items `run_id` lists (all, or the given `keys`) back to work for the job's next run."""
     run = run_log.get_run(run_id)
     now = clock.now()
-    _ensure_idle(run.job, run_log, now)
+    _ensure_idle(run.job, now)
     result = _release(run, keys, now, backoff or run_log.backoff)
     run_log.record_activity(
         run.job, Action.RELEASE_PARKED, caller, now, reason=reason, run_id=run_id, detail=result.summary
@@ -123,7 +122,7 @@ def retry_failed(
     if RunStatus(run.status) not in RETRYABLE:
         raise NotRetryableError(run)
     now = clock.now()
-    _ensure_idle(run.job, run_log, now)
+    _ensure_idle(run.job, now)
     released = _release(run, None, now, backoff or run_log.backoff)
     # If a tick takes the lock between the check and here, the start is refused (409) and that tick's run
     # retries what was released: nothing is lost.
@@ -157,12 +156,9 @@ def retry_reason(run_id: str, reason: str) -> str:
     return f"Retry of run {run_id}: {reason}"
 
 
-def _ensure_idle(job: str, run_log: RunLog, now: datetime) -> None:
-    """The same test as taking the lock: a run in flight (its lease not lapsed) refuses the action."""
-    state = run_log.get_state(job)
-    lapsed = state.lock_expires_at is not None and state.lock_expires_at < now - LEASE_SKEW
-    if state.lock_run_id and not lapsed:
-        raise JobBusyError(job, state.lock_run_id)
+def _ensure_idle(job: str, now: datetime) -> None:
+    if (holder := run_in_flight(job, now)) is not None:
+        raise JobBusyError(job, holder)
 
 
 def _release(run: RunModel, keys: Sequence[str] | None, now: datetime, backoff: Backoff) -> Released:

@@ -320,3 +320,22 @@ def test_given_a_failed_item_not_yet_parked_when_released_then_its_failures_are_
     ]
     record = get_one(FollowUpModel, "f-call")
     assert record is not None and record.failures == 0 and record.status == "open"
+
+
+def test_given_a_lock_whose_lease_lapsed_when_releasing_then_it_does_not_block(platform: Platform) -> None:
+    # Given a queued run that never started, its lease long lapsed (the watchdog will close it)
+    platform.load(SEEDS["follow-ups"])
+    parked_by = park(platform, "follow-ups")
+    verify_sender()
+    now = platform.clock.now()
+    platform.run_log.create_queued(
+        "follow-ups", "01KLAPSED00000000000000000", now, now + timedelta(minutes=1), ADMIN, "never started"
+    )
+    platform.clock.advance(timedelta(minutes=5))
+
+    result = release_parked(
+        parked_by.run_id, None, ADMIN, REASON, run_log=platform.run_log, clock=platform.clock
+    )
+
+    # Then the release goes ahead, as a new run could take that lock too
+    assert [o.key for o in result.released] == ["follow-up:f-call"]
