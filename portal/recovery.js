@@ -8,16 +8,32 @@ import { errorSummary, reasonsList } from "./run-detail.js";
 
 const RECOVERABLE = new Set(["FAILED", "PARTIAL", "TIMED_OUT"]);
 
-// On a retry run's page: which run's failed items it retries.
+// Both ways: on a retry run's page, which run it retries; on a retried run's page, the runs that retried it.
 export function retryOfNotice(run) {
-  if (!run.retry_of) return null;
-  return h(
-    "p",
-    { class: "notice notice-info", testid: "run-retry-of" },
-    "Retry of the failed items of ",
-    h("a", { href: runHref(run.retry_of), class: "mono" }, `run ${shortId(run.retry_of)}`),
-    ".",
-  );
+  const retries = run.retried_by || [];
+  return [
+    run.retry_of
+      ? h(
+          "p",
+          { class: "notice notice-info", testid: "run-retry-of" },
+          "Retry of the failed items of ",
+          h("a", { href: runHref(run.retry_of), class: "mono" }, `run ${shortId(run.retry_of)}`),
+          ".",
+        )
+      : null,
+    retries.length
+      ? h(
+          "p",
+          { class: "notice notice-info", testid: "run-retried-by" },
+          "Its failed items were retried in ",
+          retries.map((runId, index) => [
+            index ? ", " : "",
+            h("a", { href: runHref(runId), class: "mono" }, `run ${shortId(runId)}`),
+          ]),
+          ".",
+        )
+      : null,
+  ];
 }
 
 // The two actions, on the page of a run that ended with failed items.

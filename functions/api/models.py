@@ -179,6 +179,9 @@ class RunDetail(RunSummary):
     retry_of: str | None = Field(
         default=None, description="The run whose failed items this manual run retries (POST /runs/{id}/retry)"
     )
+    retried_by: list[str] = Field(
+        default_factory=list, description="The runs started to retry this run's failed items, oldest first"
+    )
 
 
 class ReleaseResult(_Model):

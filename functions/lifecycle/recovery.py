@@ -20,9 +20,10 @@ from functions.catalog import get_job
 from functions.clock import Clock
 from functions.data.action_guards import run_for_key, run_in_flight
 from functions.data.activity import Action
-from functions.data.errors import DataError, JobBusyError
+from functions.data.errors import DataError, JobBusyError, StorageError
 from functions.data.models import RunModel
 from functions.data.retry import Backoff
+from functions.data.run_links import note_retry
 from functions.data.run_log import RunLog
 from functions.data.run_types import Caller
 from functions.data.vocabulary import RunStatus
@@ -136,6 +137,8 @@ def retry_failed(
         idempotency_key=idempotency_key,
         retry_of=run_id,
     )
+    if started.retry_of == run_id:
+        _link(run_id, started.run_id, run_log.backoff)
     run_log.record_activity(
         run.job,
         Action.RETRY,
@@ -150,6 +153,14 @@ def retry_failed(
         extra={"run_id": run_id, "new_run_id": started.run_id, "by": caller.sub, "summary": released.summary},
     )
     return Retry(started, released)
+
+
+def _link(run_id: str, new_run_id: str, backoff: Backoff) -> None:
+    try:
+        note_retry(run_id, new_run_id, backoff)
+    except StorageError:
+        # A convenience for the retried run's page: the new run names the run it retries either way.
+        logger.exception("could not link a run to its retry", extra={"run_id": run_id, "retry": new_run_id})
 
 
 def retry_reason(run_id: str, reason: str) -> str:

@@ -89,6 +89,7 @@ def run_detail(run: RunModel) -> dict[str, Any]:
             ],
             "failures_by_reason": failures_by_reason(run.item_error_values()),
             "retry_of": run.retry_of,
+            "retried_by": list(run.retried_by or []),
             "logs": (
                 {
                     "log_group": run.logs.log_group,

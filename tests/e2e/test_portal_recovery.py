@@ -106,6 +106,7 @@ def test_given_a_partial_run_when_retrying_its_failed_items_then_the_error_is_fi
     found["retry run page"] = diagnosis._axe_blocking(page)
     retry_of.get_by_role("link").click()
     expect(page.get_by_test_id("recovery")).to_be_visible()
+    expect(page.get_by_test_id("run-retried-by")).to_contain_text(_short(new_run_id))
 
     assert found == {name: [] for name in found}, found
 

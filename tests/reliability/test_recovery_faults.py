@@ -18,7 +18,7 @@ from functions.data.platform import EnrollmentModel
 from functions.data.platform_store import get_one
 from functions.data.run_types import Caller
 from functions.data.vocabulary import RunStatus
-from functions.lifecycle.recovery import release_parked
+from functions.lifecycle.recovery import release_parked, retry_failed
 from functions.settings import get_settings
 
 ADMIN = Caller(sub="admin-sub", username="dana", groups=("admin",))
@@ -125,3 +125,26 @@ def test_given_one_items_release_keeps_failing_when_releasing_then_the_others_ar
     assert world.run_log.get_run(world.tick().result["run_id"]).status == RunStatus.SUCCEEDED
     tally = report()
     assert tally.emails_sent == STEPS and tally.faults >= 10
+
+
+def test_given_the_link_to_the_retry_loses_its_answer_when_retrying_then_it_is_noted_once(world, report):
+    # Given the retried run's "retried by" write lands but its answer is lost
+    run, _ = _parked(world)
+    world.faults.lose_answer(
+        "dynamodb",
+        "UpdateItem",
+        times=1,
+        when=lambda p: (p.get("Key") or {}).get("run_id") == {"S": run.run_id},
+    )
+
+    retry = retry_failed(
+        run.run_id, ADMIN, "sender verified", run_log=world.run_log, invoker=world.invoker, clock=world.clock
+    )
+    world.faults.rules.clear()
+
+    # Then the link is there once, and the retry run sends every parked step
+    assert list(world.run_log.get_run(run.run_id).retried_by) == [retry.run.run_id]
+    (_, payload), *_ = world.invoker.calls
+    assert world.run_log.get_run(world.invoke(payload).result["run_id"]).status == RunStatus.SUCCEEDED
+    tally = report()
+    assert tally.emails_sent == STEPS and tally.faults == 1

@@ -66,6 +66,7 @@ def test_given_a_partial_run_when_retrying_then_a_linked_manual_run_is_queued_an
         (get_settings().function_name("sequences"), manual_payload("sequences", new["run_id"]))
     ]
     assert api("GET", f"/runs/{new['run_id']}").body["retry_of"] == run_id
+    assert api("GET", f"/runs/{run_id}").body["retried_by"] == [new["run_id"]]
 
     # A repeat with the same key (a double click, a retried request) gets the same run and starts nothing.
     repeat = api("POST", f"/runs/{run_id}/retry", body=REASON, headers={"Idempotency-Key": "r-1"})

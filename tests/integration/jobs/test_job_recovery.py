@@ -275,6 +275,7 @@ def test_given_a_failed_run_when_retried_twice_with_one_key_then_one_run_is_star
     run = platform.run_log.get_run(first.run.run_id)
     assert (run.trigger, run.retry_of) == ("MANUAL", parked_by.run_id)
     assert run.reason == f"Retry of run {parked_by.run_id}: {REASON}"
+    assert list(platform.run_log.get_run(parked_by.run_id).retried_by) == [run.run_id]
     activity = platform.run_log.list_activity("follow-ups", 5).entries
     assert [(e.action, e.run_id) for e in activity] == [(Action.RETRY.value, run.run_id)]
     assert activity[0].detail == f"retry of run {parked_by.run_id}: released 1 of 1 item"
