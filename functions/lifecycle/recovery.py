@@ -85,13 +85,12 @@ def release_parked(
     *,
     run_log: RunLog,
     clock: Clock,
-    backoff: Backoff | None = None,
 ) -> Released:
     """Puts the failed items `run_id` lists (all, or the given `keys`) back to work for the job's next run."""
     run = run_log.get_run(run_id)
     now = clock.now()
     _ensure_idle(run.job, now)
-    result = _release(run, keys, now, backoff or run_log.backoff)
+    result = _release(run, keys, now, run_log.backoff)
     run_log.record_activity(
         run.job, Action.RELEASE_PARKED, caller, now, reason=reason, run_id=run_id, detail=result.summary
     )
@@ -111,7 +110,6 @@ def retry_failed(
     invoker: LambdaInvoker,
     clock: Clock,
     idempotency_key: str | None = None,
-    backoff: Backoff | None = None,
 ) -> Retry:
     """Releases the run's failed items, then starts a manual run of its job that retries them.
 
@@ -124,7 +122,7 @@ def retry_failed(
         raise NotRetryableError(run)
     now = clock.now()
     _ensure_idle(run.job, now)
-    released = _release(run, None, now, backoff or run_log.backoff)
+    released = _release(run, None, now, run_log.backoff)
     # If a tick takes the lock between the check and here, the start is refused (409) and that tick's run
     # retries what was released: nothing is lost.
     started = start_manual_run(
