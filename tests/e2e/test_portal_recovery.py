@@ -8,7 +8,9 @@ revived): the dialog says so per item, and the new run's page links back to the 
 
 from __future__ import annotations
 
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +26,13 @@ axe_page = diagnosis.axe_page
 pytestmark = pytest.mark.e2e
 
 RUN_DONE_SECONDS = 60
+# Screenshots to look at after a run; never written into the work tree.
+SCREENSHOTS = Path(tempfile.gettempdir()) / "devsphere-portal-screens"
+
+
+def _shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 def _short(run_id: str) -> str:
@@ -79,7 +88,7 @@ def test_given_a_partial_run_when_retrying_its_failed_items_then_the_error_is_fi
     assert problem_top and reason_top and problem_top["y"] < reason_top["y"]
     expect(page.get_by_test_id("recovery-submit")).to_be_disabled()
     found["retry dialog"] = diagnosis._axe_blocking(page)
-    diagnosis._shot(page, "recovery-1-retry-dialog")
+    _shot(page, "recovery-1-retry-dialog")
 
     # When they give the reason and retry
     page.get_by_test_id("recovery-reason").fill("e2e: partner domain verified")
@@ -91,7 +100,7 @@ def test_given_a_partial_run_when_retrying_its_failed_items_then_the_error_is_fi
     listed = len({item["key"] for item in partial_run["item_errors"]})
     expect(page.get_by_test_id("recovery-summary")).to_contain_text(f"of {listed} item")
     found["retry outcome"] = diagnosis._axe_blocking(page)
-    diagnosis._shot(page, "recovery-2-retry-outcome")
+    _shot(page, "recovery-2-retry-outcome")
     page.get_by_test_id("recovery-new-run").click()
 
     # And the new run's page says which run it retries, with a link back
