@@ -514,6 +514,9 @@ export function createDialogs(ctx) {
     open(form);
   }
 
+  // The building blocks, for the dialogs of other views (recovery.js): one dialog element, one owner.
+  ctx.dialogs = { open, close, closeButton, reasonField, errorSlot, showError, follow };
+
   return {
     runNow,
     pause: (job) => scheduleChange(job, true),

@@ -13,6 +13,7 @@ import {
   timeNode,
 } from "./format.js";
 import { errorPanel, liveData } from "./live.js";
+import { recoveryPanel, retryOfNotice } from "./recovery.js";
 import { triggerNode } from "./runs-table.js";
 
 const FOLLOW_MS = 2000;
@@ -301,7 +302,7 @@ export function outcomeBanner(run, testid) {
   );
 }
 
-function renderRunBody(run, jobTitles) {
+function renderRunBody(run, jobTitles, ctx) {
   return [
     h(
       "div",
@@ -325,6 +326,7 @@ function renderRunBody(run, jobTitles) {
       copyButton(run.run_id),
     ),
     outcomeBanner(run, "run-detail-outcome"),
+    retryOfNotice(run),
     run.blocked_by
       ? h(
           "p",
@@ -336,6 +338,7 @@ function renderRunBody(run, jobTitles) {
       : null,
     errorPanelFor(run),
     itemErrorsPanel(run),
+    recoveryPanel(run, ctx),
     h(
       "div",
       { class: "detail-grid" },
@@ -355,7 +358,7 @@ export function renderRun(main, ctx, runId) {
     render: (run) => {
       shown = run;
       document.title = `Run ${shortId(run.run_id)} · ${label(run.status)} · Automation · DevSphere OS`;
-      replace(body, ...renderRunBody(run, ctx.jobTitles()));
+      replace(body, ...renderRunBody(run, ctx.jobTitles(), ctx));
       // A finished run never changes again: stop asking.
       if (FINAL_STATUSES.has(run.status)) {
         live.stop();
@@ -372,7 +375,7 @@ export function renderRun(main, ctx, runId) {
   );
   // Opened from a link, the page has no job titles yet: show the job's name once they arrive.
   ctx.ensureJobs().then(() => {
-    if (shown) replace(body, ...renderRunBody(shown, ctx.jobTitles()));
+    if (shown) replace(body, ...renderRunBody(shown, ctx.jobTitles(), ctx));
   });
   return live;
 }

@@ -20,6 +20,7 @@ from functions.api.edges import BodyTooDeepError, BodyTooLargeError, echo
 from functions.catalog import JOB_NAMES, UnknownJobError
 from functions.data.errors import JobBusyError, NotFoundError, ScheduleError, StorageError
 from functions.lifecycle.manual import NothingToReleaseError, RunNotStartedError
+from functions.lifecycle.recovery import NothingFailedError, NotRetryableError
 from functions.observability import logger
 
 MAX_DETAILS = 20
@@ -170,6 +171,14 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
     @app.exception_handler(NothingToReleaseError)
     def on_nothing_to_release(error: NothingToReleaseError) -> Response:
         return error_response(HTTPStatus.CONFLICT, "NOTHING_TO_RELEASE", str(error))
+
+    @app.exception_handler(NothingFailedError)
+    def on_nothing_failed(error: NothingFailedError) -> Response:
+        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "NO_FAILED_ITEMS", str(error))
+
+    @app.exception_handler(NotRetryableError)
+    def on_not_retryable(error: NotRetryableError) -> Response:
+        return error_response(HTTPStatus.CONFLICT, "RUN_NOT_RETRYABLE", str(error), run_status=error.status)
 
     @app.exception_handler(RunNotStartedError)
     def on_run_not_started(error: RunNotStartedError) -> Response:

@@ -81,6 +81,19 @@ class ReleaseRequest(_Model):
 # --- runs --------------------------------------------------------------------------------------
 
 
+class ReleaseParkedRequest(_Model):
+    reason: Reason = Field(description="Why the items may be tried again (e.g. 'sender verified in SES').")
+    items: list[Annotated[str, StringConstraints(min_length=1, max_length=300)]] | None = Field(
+        default=None,
+        max_length=50,
+        description="Item keys from the run's `item_errors`; all the items the run lists when omitted.",
+    )
+
+
+class RetryRequest(_Model):
+    reason: Reason = Field(description="What was fixed; recorded with the new run and in the job's activity.")
+
+
 class CallerView(_Model):
     sub: str
     username: str | None
@@ -163,12 +176,41 @@ class RunDetail(RunSummary):
     releases: list[ReleaseView] = Field(description="Who released unconfirmed emails of this run, when, why")
     failures_by_reason: list[ReasonGroup] = Field(description="Failed items grouped by cause, largest first")
     logs: LogsView | None
+    retry_of: str | None = Field(
+        default=None, description="The run whose failed items this manual run retries (POST /runs/{id}/retry)"
+    )
+    retried_by: list[str] = Field(
+        default_factory=list, description="The runs started to retry this run's failed items, oldest first"
+    )
 
 
 class ReleaseResult(_Model):
     released: list[str] = Field(description="Claims the next run of the job may send again")
     not_released: list[ItemErrorView] = Field(description="Claims left as they are, each with the reason")
     run: RunDetail
+
+
+class ReleasedItemView(_Model):
+    key: str
+    detail: str = Field(description="What changed for the item")
+
+
+class ParkedReleaseResult(_Model):
+    released: list[ReleasedItemView] = Field(description="Items the job's next run works on again")
+    not_released: list[ItemErrorView] = Field(
+        description="Items left as they are, each with the reason (changed since, not parked, …)"
+    )
+    summary: str = Field(description="e.g. `released 3 of 4 items`, as recorded in the job's activity")
+    run: RunDetail = Field(description="The run whose items were released")
+
+
+class RetryAccepted(_Model):
+    run: RunDetail = Field(description="The new manual run retrying the items")
+    retried_run_id: str
+    released: list[ReleasedItemView]
+    not_released: list[ItemErrorView]
+    summary: str | None = Field(description="What was released; null when the request repeated a key")
+    repeated: bool = Field(description="True when an earlier request with this Idempotency-Key did the work")
 
 
 class SearchView(_Model):

@@ -8,21 +8,37 @@ afresh.
 
 from __future__ import annotations
 
+import re
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 
 from functions.automations.delivery import Email, compose
 from functions.automations.items import Sends, act_on, due_records, in_days, unreadable
+from functions.automations.release import (
+    ReleaseOutcome,
+    Revival,
+    UnknownItemKeyError,
+    failed_not_parked,
+    release,
+    retry_detail,
+)
 from functions.automations.renewal_schedule import due_offsets, local_date, next_reminder, renewal_day
 from functions.data import platform_store
 from functions.data.platform import ReminderAttribute, ReminderOutcome, SubscriptionModel, UserModel
 from functions.data.platform_store import RecordChangedError
+from functions.data.retry import Backoff
 from functions.lifecycle.context import ItemScope, RunContext
 
 PAGE_SIZE = 50
+JOB = "renewal-reminders"
+# "subscription:<id>:<renewal date>:<offset>d" for a reminder; "subscription:<id>" for an unreadable record.
+_KEY = re.compile(r"subscription:(?P<id>[^:]+)(?::(?P<date>\d{4}-\d{2}-\d{2}):(?P<offset>\d+)d)?")
 # Reminders kept from earlier renewal dates, for the record's history; the current date's are always kept.
 EARLIER_REMINDERS_KEPT = 10
+# Who each reminder goes to (one send claim each).
+ROLES = ("owner", "customer")
 
 OWNER_SUBJECT = "Renewal {days}: {customer}"
 OWNER_BODY = """Hi {owner_name},
@@ -57,7 +73,7 @@ def work(run: RunContext, cursor: str | None, *, page_size: int = PAGE_SIZE) -> 
                     _reschedule(subscription, [], run.now())
                 item.skip("no reminder due")
             continue
-        key = f"subscription:{subscription.id}:{subscription.renewal_date}:{due[0]}d"
+        key = item_key(subscription.id, subscription.renewal_date, due[0])
         remind = partial(
             _remind,
             run=run,
@@ -104,7 +120,7 @@ def _remind(
         if email is None:
             sends.problems.append(f"{role}: user '{subscription.owner_id}' not found")
             continue
-        sends.send(f"renewal:{subscription.id}:{subscription.renewal_date}:{offset}:{role}", email, role)
+        sends.send(_claim_key(subscription, offset, role), email, role)
     if not sends.settle(item, "reminder", "subscription", "reminders_sent"):
         return
     _reschedule(subscription, _handled(subscription, due, ReminderOutcome.SENT, run.now()), run.now())
@@ -159,3 +175,82 @@ def _reschedule(
 def _park(subscription: SubscriptionModel, due: list[int], run: RunContext) -> None:
     entries = _handled(subscription, due, ReminderOutcome.FAILED, run.now(), subscription.last_error)
     _reschedule(subscription, entries, run.now(), after_failure=True)
+
+
+def _claim_key(subscription: SubscriptionModel, offset: int, role: str) -> str:
+    return f"renewal:{subscription.id}:{subscription.renewal_date}:{offset}:{role}"
+
+
+def item_key(subscription_id: str, renewal_date: str, offset: int) -> str:
+    return f"subscription:{subscription_id}:{renewal_date}:{offset}d"
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    subscription_id: str
+    # None for an item that failed before any reminder could be planned (an unreadable record).
+    renewal_date: str | None
+    offset: int | None
+
+
+def parse_key(key: str) -> ReminderItem:
+    """The subscription, renewal date and offset in an item key of this job's runs."""
+    match = _KEY.fullmatch(key)
+    if match is None:
+        raise UnknownItemKeyError(JOB, key)
+    offset = int(match["offset"]) if match["offset"] is not None else None
+    return ReminderItem(match["id"], match["date"], offset)
+
+
+def release_parked(key: str, now: datetime, backoff: Backoff) -> ReleaseOutcome:
+    """Lets the next run send a reminder that failed for good, if its renewal date is unchanged and still
+    ahead; the superseded farther reminders of the same attempt come back with it."""
+    item = parse_key(key)
+
+    def plan(subscription: SubscriptionModel) -> Revival | str:
+        if item.renewal_date is None:
+            return _plan_unreadable(subscription, now)
+        if subscription.renewal_date != item.renewal_date:
+            return f"the renewal date moved to {subscription.renewal_date}: not revived"
+        try:
+            today = local_date(now, subscription.timezone)
+        except (ValueError, LookupError):
+            return _plan_unreadable(subscription, now)
+        if renewal_day(subscription) <= today:
+            return "the renewal date has come: nothing left to remind"
+        current = [e for e in subscription.reminders if e.renewal_date == item.renewal_date]
+        failed = next(
+            (e for e in current if int(e.offset) == item.offset and e.outcome == ReminderOutcome.FAILED),
+            None,
+        )
+        claims = [_claim_key(subscription, int(item.offset or 0), role) for role in ROLES]
+        if failed is None:
+            if any(int(e.offset) == item.offset for e in current):
+                return "the reminder was handled since: not revived"
+            return failed_not_parked(subscription, now, claims)
+        kept = [
+            e
+            for e in subscription.reminders
+            if e.renewal_date != item.renewal_date
+            or not (e is failed or (e.outcome == ReminderOutcome.SUPERSEDED.value and e.at == failed.at))
+        ]
+        return Revival(
+            due_at=now,
+            detail=retry_detail(subscription, parked=True),
+            claims=claims,
+            actions=[
+                SubscriptionModel.reminders.set(kept),
+                SubscriptionModel.next_reminder_on.set(today.isoformat()),
+            ],
+        )
+
+    def load() -> SubscriptionModel | None:
+        return platform_store.get_one(SubscriptionModel, item.subscription_id)
+
+    return release(key, load, plan, backoff)
+
+
+def _plan_unreadable(subscription: SubscriptionModel, now: datetime) -> Revival | str:
+    if subscription.due_at is None and subscription.failures:
+        return Revival(due_at=now, detail=retry_detail(subscription, parked=True))
+    return failed_not_parked(subscription, now, [])

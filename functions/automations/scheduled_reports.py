@@ -8,22 +8,38 @@ computed in its time zone, so missed periods are not sent late in a burst.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from functools import cache, partial
+from zoneinfo import ZoneInfo
 
-from functions.automations.cadence import Cadence, Period
+from functions.automations.cadence import Cadence, Frequency, Period
 from functions.automations.delivery import compose
 from functions.automations.items import Sends, act_on, due_records, local_time, unreadable
+from functions.automations.release import (
+    ReleaseOutcome,
+    Revival,
+    UnknownItemKeyError,
+    failed_not_parked,
+    release,
+    retry_detail,
+)
 from functions.automations.report_render import to_csv, to_html
 from functions.automations.report_storage import LINK_LIFETIME, ReportStorage, StoredReport
 from functions.automations.reports import ReportRequest, build
 from functions.data import platform_store
-from functions.data.platform import ReportModel, ReportType
+from functions.data.platform import ReportModel, ReportStatus, ReportType
+from functions.data.retry import Backoff
 from functions.data.run_log import RunLog
 from functions.lifecycle.context import ItemScope, RunContext
 from functions.settings import get_settings
 
 # Each report reads its data and writes two files: a few per page keep every page well inside the margin.
 PAGE_SIZE = 5
+JOB = "scheduled-reports"
+# "report:<id>:<period label>" for a report; "report:<id>" for an unreadable record.
+_KEY = re.compile(r"report:(?P<id>[^:]+)(?::(?P<period>\d{4}-(?:W\d{2}|\d{2}(?:-\d{2})?)))?")
 
 SUBJECT = "{report_name}: {period}"
 BODY = """Hello,
@@ -53,9 +69,7 @@ def work(run: RunContext, cursor: str | None, *, page_size: int = PAGE_SIZE) -> 
             unreadable(run, report, error)
             continue
         deliver = partial(_deliver, run=run, report=report, period=period)
-        act_on(
-            run, f"report:{report.id}:{period.label}", report, partial(_park, report, period, run), deliver
-        )
+        act_on(run, item_key(report.id, period.label), report, partial(_park, report, period, run), deliver)
     return next_cursor
 
 
@@ -67,7 +81,7 @@ def _deliver(item: ItemScope, *, run: RunContext, report: ReportModel, period: P
     sends = Sends(run)
     for recipient in report.recipients:
         email = compose((recipient,), SUBJECT, BODY, _values(report, period, stored, run))
-        sends.send(f"report:{report.id}:{period.label}:{recipient}", email, recipient)
+        sends.send(_claim_key(report, period.label, recipient), email, recipient)
     if not sends.settle(item, "report", "report", counter=None):
         return
     next_due = Cadence.of(report).next_due_after(run.now())
@@ -110,3 +124,83 @@ def _park(report: ReportModel, period: Period, run: RunContext) -> None:
             *ReportModel.due_actions(next_due),
         ],
     )
+
+
+def _claim_key(report: ReportModel, period_label: str, recipient: str) -> str:
+    return f"report:{report.id}:{period_label}:{recipient}"
+
+
+def item_key(report_id: str, period_label: str) -> str:
+    return f"report:{report_id}:{period_label}"
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    report_id: str
+    # None for an item that failed before its period could be read (an unreadable record).
+    period: str | None
+
+
+def parse_key(key: str) -> ReportItem:
+    """The report and period label in an item key of this job's runs."""
+    match = _KEY.fullmatch(key)
+    if match is None:
+        raise UnknownItemKeyError(JOB, key)
+    return ReportItem(match["id"], match["period"])
+
+
+def period_due(report: ReportModel, label: str) -> datetime:
+    """When the period labelled `label` was due: the end of that period, on the report's cadence."""
+    cadence = Cadence.of(report)
+    refused = ValueError(f"'{label}' is not a period of report '{report.id}'")
+    try:
+        if cadence.frequency is Frequency.DAILY:
+            start = date.fromisoformat(label)
+        elif cadence.frequency is Frequency.WEEKLY:
+            year, week = label.split("-W")
+            start = date.fromisocalendar(int(year), int(week), cadence.weekday + 1)
+        else:
+            year, month = label.split("-")
+            start = date(int(year), int(month), cadence.day_of_month)
+    except ValueError:
+        raise refused from None
+    # The first due time after the period's first day is the period's end.
+    end = cadence.next_due_after(datetime.combine(start, time(23, 59, 59), tzinfo=ZoneInfo(report.timezone)))
+    if cadence.period_ending(end).label != label:
+        raise refused
+    return end
+
+
+def release_parked(key: str, now: datetime, backoff: Backoff) -> ReleaseOutcome:
+    """Makes a given-up period due again (at its own end, so the next run builds that very period), unless
+    the report is paused, was delivered for it since, or another period is waiting to run first."""
+    item = parse_key(key)
+
+    def plan(report: ReportModel) -> Revival | str:
+        if report.status != ReportStatus.ACTIVE.value:
+            return f"the report is {report.status} now: not revived"
+        if item.period is None:
+            if report.due_at is None and report.failures:
+                return Revival(due_at=now, detail=retry_detail(report, parked=True))
+            return failed_not_parked(report, now, [])
+        try:
+            pending = Cadence.of(report).period_ending(report.due_from()).label if report.due_at else None
+            due = period_due(report, item.period)
+        except (ValueError, LookupError) as error:
+            return f"its period cannot be read ({error}): not revived"
+        claims = [_claim_key(report, item.period, recipient) for recipient in report.recipients]
+        if pending == item.period:
+            return failed_not_parked(report, now, claims)
+        if report.failed_period != item.period:
+            return f"period {item.period} is not given up (delivered or re-imported since): not revived"
+        if report.due_at is not None and report.due_from() <= now:
+            return f"period {pending} is due and has not run yet: release this one after it ran"
+        return Revival(
+            due_at=due,
+            detail=retry_detail(report, parked=True),
+            claims=claims,
+            actions=[ReportModel.failed_period.remove(), ReportModel.next_due_at.set(due)],
+            condition=ReportModel.failed_period == item.period,
+        )
+
+    return release(key, lambda: platform_store.get_one(ReportModel, item.report_id), plan, backoff)

@@ -9,7 +9,9 @@ contact bounced, so the next run stops the enrollment instead of trying again.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -17,6 +19,14 @@ from pynamodb.expressions.update import Action
 
 from functions.automations.delivery import DeliveryRejected, compose
 from functions.automations.items import Sends, act_on, due_records
+from functions.automations.release import (
+    ReleaseOutcome,
+    Revival,
+    UnknownItemKeyError,
+    failed_not_parked,
+    release,
+    retry_detail,
+)
 from functions.data import platform_store
 from functions.data.platform import (
     ContactModel,
@@ -25,9 +35,12 @@ from functions.data.platform import (
     SequenceModel,
     UserModel,
 )
+from functions.data.retry import Backoff
 from functions.lifecycle.context import ItemScope, RunContext
 
 PAGE_SIZE = 50
+JOB = "sequences"
+_KEY = re.compile(r"enrollment:(?P<id>[^:]+):step:(?P<step>\d+)")
 
 # The placeholders a step's subject and body may use.
 TEMPLATE_FIELDS = ("name", "first_name", "email", "company", "owner_name", "owner_email")
@@ -48,7 +61,7 @@ def work(run: RunContext, cursor: str | None, *, page_size: int = PAGE_SIZE) -> 
             sequence=sequences.get(enrollment.sequence_id),
             owner=owners.get(contact.owner_id or "") if contact else None,
         )
-        key = f"enrollment:{enrollment.id}:step:{int(enrollment.current_step)}"
+        key = item_key(enrollment.id, int(enrollment.current_step))
         act_on(run, key, enrollment, partial(_park, enrollment, run), act)
     return next_cursor
 
@@ -120,7 +133,7 @@ def _send_step(
     )
     sends = Sends(run)
     try:
-        sends.send(f"sequence-step:{enrollment.id}:{step}", email)
+        sends.send(_claim_key(enrollment.id, step), email)
     except DeliveryRejected as rejected:
         if contact.email in rejected.addresses:
             platform_store.force_update(
@@ -185,3 +198,59 @@ def _park(enrollment: EnrollmentModel, run: RunContext) -> None:
             *EnrollmentModel.due_actions(None),
         ],
     )
+
+
+def item_key(enrollment_id: str, step: int) -> str:
+    return f"enrollment:{enrollment_id}:step:{step}"
+
+
+def _claim_key(enrollment_id: str, step: int) -> str:
+    return f"sequence-step:{enrollment_id}:{step}"
+
+
+@dataclass(frozen=True)
+class EnrollmentItem:
+    enrollment_id: str
+    step: int
+
+
+def parse_key(key: str) -> EnrollmentItem:
+    """The enrollment and step in an item key of this job's runs."""
+    match = _KEY.fullmatch(key)
+    if match is None:
+        raise UnknownItemKeyError(JOB, key)
+    return EnrollmentItem(match["id"], int(match["step"]))
+
+
+def release_parked(key: str, now: datetime, backoff: Backoff) -> ReleaseOutcome:
+    """Puts a parked enrollment back to its step, due from `now`, unless it moved on since or its contact now
+    must not be emailed (replied, unsubscribed, bounced)."""
+    item = parse_key(key)
+
+    def plan(enrollment: EnrollmentModel) -> Revival | str:
+        step = int(enrollment.current_step)
+        if step != item.step:
+            return f"the enrollment is at step {step} now: not revived"
+        claims = [_claim_key(enrollment.id, step)]
+        if enrollment.status == EnrollmentStatus.ACTIVE.value:
+            return failed_not_parked(enrollment, now, claims)
+        if enrollment.status != EnrollmentStatus.FAILED.value:
+            return f"the enrollment is {enrollment.status} now: not revived"
+        contact = platform_store.get_one(ContactModel, enrollment.contact_id)
+        sequence = platform_store.get_one(SequenceModel, enrollment.sequence_id)
+        if reason := _stop_reason(contact, sequence):
+            return f"{reason}: not revived"
+        return Revival(
+            due_at=now,
+            detail=retry_detail(enrollment, parked=True),
+            claims=claims,
+            actions=[
+                EnrollmentModel.status.set(EnrollmentStatus.ACTIVE.value),
+                EnrollmentModel.finished_at.remove(),
+                EnrollmentModel.next_send_at.set(now),
+            ],
+            condition=(EnrollmentModel.status == EnrollmentStatus.FAILED.value)
+            & (EnrollmentModel.current_step == item.step),
+        )
+
+    return release(key, lambda: platform_store.get_one(EnrollmentModel, item.enrollment_id), plan, backoff)

@@ -127,6 +127,10 @@ class RunModel(Model):
     reason = UnicodeAttribute(null=True)
     blocked_by = UnicodeAttribute(null=True)
     skip_reason = UnicodeAttribute(null=True)
+    # A manual run started to retry the failed items of an earlier run: that run's id; on the earlier run,
+    # the runs that retried it.
+    retry_of = UnicodeAttribute(null=True)
+    retried_by = ListAttribute(of=UnicodeAttribute, default=list)
 
     counts = MapAttribute[str, Any](default=dict)
     error = ErrorAttribute(null=True)

@@ -161,3 +161,24 @@ def release(key: str, by: str, reason: str, now: datetime) -> bool:
         return True
 
     return bool(BACKOFF.call(f"releasing claim {key}", attempt))
+
+
+def forget_failed_attempts(key: str) -> bool:
+    """After an admin fixed the cause, a send whose attempts all failed may be tried again with all of them;
+    False (nothing changed) unless the claim is a failed one: sent, in flight or unconfirmed stay as they are.
+    Setting the count is idempotent, so a retry after a lost answer changes nothing more."""
+
+    def attempt() -> bool:
+        with storage_errors(f"resetting claim {key}"):
+            try:
+                SendClaimModel.new(key).update(
+                    actions=[SendClaimModel.attempts.set(0)],
+                    condition=SendClaimModel.status == ClaimStatus.FAILED.value,
+                )
+            except PynamoDBException as error:
+                if not is_condition_failure(error):
+                    raise
+                return False
+        return True
+
+    return bool(BACKOFF.call(f"resetting claim {key}", attempt))

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar, cast
 
 from pynamodb.exceptions import PynamoDBException
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from functions.clock import isoformat
@@ -73,11 +74,12 @@ def listed(model: type[_Item], list_key: str, low: str | None = None, high: str 
         return cast(list[_Item], list(model.list_index.query(list_key, condition)))
 
 
-def update(record: PlatformItem, actions: list[Action]) -> None:
-    """Applies `actions` only if the record is still the version that was read; else RecordChangedError."""
+def update(record: PlatformItem, actions: list[Action], condition: Condition | None = None) -> None:
+    """Applies `actions` only if the record is still the version that was read (and `condition` holds); else
+    RecordChangedError."""
     with storage_errors(f"updating {record.pk}"):
         try:
-            record.update(actions=actions)
+            record.update(actions=actions, condition=condition)
         except PynamoDBException as error:
             if is_condition_failure(error):
                 raise RecordChangedError(record) from error

@@ -226,11 +226,14 @@ class RunLog(RunQueries, JobStateWrites, ActivityTrail):
         caller: Caller,
         reason: str | None,
         idempotency: str | None = None,
+        *,
+        retry_of: str | None = None,
     ) -> RunModel:
         """A manual run: it holds the job's lock from the moment it is queued, so a tick cannot slip in."""
         run = self._new_run(job, run_id, RunStatus.QUEUED, Trigger.MANUAL, now)
         run.caller = caller.to_attribute()
         run.reason = reason
+        run.retry_of = retry_of
         run.deadline_at = lease_until
 
         def attempt() -> RunModel:

@@ -43,17 +43,21 @@ def start_manual_run(
     invoker: LambdaInvoker,
     clock: Clock,
     idempotency_key: str | None = None,
+    retry_of: str | None = None,
 ) -> RunModel:
     """Queues a run holding the job's lock, then invokes the job's function asynchronously to run it.
 
     Raises JobBusyError while another run is in flight. A repeated idempotency key returns the run the
-    first request created, without invoking again.
+    first request created, without invoking again. `retry_of` links the run to the run whose failed items it
+    retries.
     """
     now = clock.now()
     run_id = new_run_id(now)
     # The lease covers the wait for Lambda to pick the invocation up plus the job's own timeout.
     lease_until = now + CONTINUATION_PICKUP + job.timeout
-    run = run_log.create_queued(job.name, run_id, now, lease_until, caller, reason, idempotency_key)
+    run = run_log.create_queued(
+        job.name, run_id, now, lease_until, caller, reason, idempotency_key, retry_of=retry_of
+    )
     if run.run_id != run_id:
         logger.info("repeated run-now request", extra={"run_id": run.run_id, "job": job.name})
         return run

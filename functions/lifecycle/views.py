@@ -88,6 +88,8 @@ def run_detail(run: RunModel) -> dict[str, Any]:
                 for release in run.releases or []
             ],
             "failures_by_reason": failures_by_reason(run.item_error_values()),
+            "retry_of": run.retry_of,
+            "retried_by": list(run.retried_by or []),
             "logs": (
                 {
                     "log_group": run.logs.log_group,

@@ -31,6 +31,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/runs": ("GET",),
     "/runs/{run_id}": ("GET",),
     "/runs/{run_id}/unconfirmed/release": ("POST",),
+    "/runs/{run_id}/parked/release": ("POST",),
+    "/runs/{run_id}/retry": ("POST",),
     "/openapi.json": ("GET",),
 }
 REQUEST_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
@@ -79,7 +81,7 @@ class Api(Construct):
             timeout=Duration.seconds(29),
             memory_mb=512,
             environment={
-                **data.environment(data.run_log_models + data.journal_models),
+                **data.environment(data.run_log_models + data.journal_models + data.platform_models),
                 "PORTAL_ORIGIN": portal_origin,
             },
         )
@@ -161,6 +163,14 @@ class Api(Construct):
         role = self.function.role
         # Starting a run writes the queued run and the job's lock; every admin action is journalled.
         data.grant(role, data.run_log_models + data.journal_models, write=True)
+        # Releasing parked items reads platform records and updates them in place; it never creates one.
+        data.grant(role, data.platform_models, write=False)
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:UpdateItem"],
+                resources=[data.tables[model].table_arn for model in data.platform_models],
+            )
+        )
         role.add_to_principal_policy(
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=jobs.job_function_arns)
         )

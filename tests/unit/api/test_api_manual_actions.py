@@ -22,7 +22,9 @@ class FakeRunLog:
         self.runs: dict[str, RunModel] = {}
         self.finished: list[str] = []
 
-    def create_queued(self, job, run_id, now, lease_until, caller, reason, idempotency=None):
+    def create_queued(
+        self, job, run_id, now, lease_until, caller, reason, idempotency=None, *, retry_of=None
+    ):
         self.runs[run_id] = RunModel(run_id, job=job, status="QUEUED", trigger="MANUAL", queued_at=now)
         return self.runs[run_id]
 
