@@ -31,6 +31,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/runs": ("GET",),
     "/runs/{run_id}": ("GET",),
     "/runs/{run_id}/unconfirmed/release": ("POST",),
+    "/incidents": ("GET",),
     "/openapi.json": ("GET",),
 }
 REQUEST_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]

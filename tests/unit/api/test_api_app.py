@@ -184,7 +184,7 @@ def test_given_the_openapi_route_when_fetched_then_it_serves_the_generated_docum
     assert reply.raw_body == openapi_json(app)
     jobs = {"/jobs", "/jobs/{job}", "/jobs/{job}/runs", "/jobs/{job}/pause", "/jobs/{job}/resume"}
     runs = {"/runs", "/runs/{run_id}", "/runs/{run_id}/unconfirmed/release"}
-    assert set(reply.body["paths"]) == {*jobs, *runs}
+    assert set(reply.body["paths"]) == {*jobs, *runs, "/incidents"}
     assert reply.body["paths"]["/jobs/{job}/runs"]["post"]["responses"]["409"]["content"]
 
 
