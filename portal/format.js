@@ -47,9 +47,10 @@ export const RUN_STATUS = {
   FAILED: { tone: "bad", icon: "✕", meaning: "Stopped with an error." },
   TIMED_OUT: { tone: "bad", icon: "✕", meaning: "Ran out of time and was stopped." },
   SKIPPED: { tone: "muted", icon: "–", meaning: "Not started: another run of this job was in flight." },
+  MISSED: { tone: "late", icon: "!", meaning: "The scheduled tick started no run within its grace." },
 };
 
-export const FINAL_STATUSES = new Set(["SUCCEEDED", "PARTIAL", "FAILED", "TIMED_OUT", "SKIPPED"]);
+export const FINAL_STATUSES = new Set(["SUCCEEDED", "PARTIAL", "FAILED", "TIMED_OUT", "SKIPPED", "MISSED"]);
 export const STANDARD_COUNTS = ["processed", "succeeded", "failed", "skipped"];
 
 export function label(value) {
@@ -209,6 +210,8 @@ export function outcomeText(run) {
       return `Timed out — ${error}`;
     case "SKIPPED":
       return "Skipped — another run of this job was in flight";
+    case "MISSED":
+      return `Missed — ${run.error ? run.error.message : "the scheduled tick started no run"}`;
     default:
       return label(run.status);
   }
