@@ -8,9 +8,9 @@ the old incident carries its own end time) instead of reading it as another pass
 
 Order: record, then publish, then note the alert on the incident. Only the pass whose transaction committed
 publishes, so no incident is alerted twice, whatever the retries and concurrency. A crash between the commit
-and the publish loses that one message (the incident still shows, with no alert noted, and the HealthLate /
-HealthFailing metric alarms page independently); publishing first would instead page twice on every such
-crash, and a second page per retried pass is what an on-call admin learns to ignore.
+and the publish loses that one message: the incident still shows, with no alert noted, and the CloudWatch
+alarms on HealthLate, RunsFailed and RunsTimedOut page independently. Publishing first would instead page
+twice on every such crash, and a page repeated per retried pass is what an on-call admin learns to ignore.
 """
 
 from __future__ import annotations
