@@ -210,8 +210,14 @@ export function outcomeText(run) {
       return `Timed out — ${error}`;
     case "SKIPPED":
       return "Skipped — another run of this job was in flight";
-    case "MISSED":
-      return `Missed — ${run.error ? run.error.message : "the scheduled tick started no run"}`;
+    case "MISSED": {
+      // The detail names the run a late delivery started; a list row has only the error's summary.
+      const what = run.error ? run.error.message : "the scheduled tick started no run";
+      const after = run.ran_late_as
+        ? `Its delivery came late and ran as run ${shortId(run.ran_late_as)}.`
+        : run.skip_reason || "";
+      return `Missed — ${what}. ${after}`.trim();
+    }
     default:
       return label(run.status);
   }
