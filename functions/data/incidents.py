@@ -4,7 +4,7 @@ Every write is fenced on the job state's `alert_incident`, which holds the open 
 opening, closing or turning one kind into another is one transaction that also moves `alert_incident` from
 the value the watchdog read to the new one. Of two passes at once only one commits; the other sees the state
 move and sends nothing. A retry after a lost answer recognises its own write (the state holds its new key, or
-the old incident carries its own end time) instead of reading it as another pass's.
+the old incident carries its own close token) instead of reading it as another pass's.
 
 Order: record, then publish, then note the alert on the incident. Only the pass whose transaction committed
 publishes, so no incident is alerted twice, whatever the retries and concurrency. A crash between the commit
@@ -129,6 +129,7 @@ class Incidents:
             )
             new.incident_id = new.sk.split("#", 1)[1]
         closing = current if is_incident_key(current) else None
+        token = secrets.token_hex(6)
         action = f"moving the incident of '{job}'"
 
         def attempt(with_old: bool) -> IncidentMove:
@@ -156,6 +157,7 @@ class Incidents:
                     actions=[
                         IncidentModel.ended_at.set(now),
                         IncidentModel.end_summary.set(end_summary or "ended"),
+                        IncidentModel.closed_by.set(token),
                     ],
                     condition=IncidentModel.sk.exists() & IncidentModel.ended_at.does_not_exist(),
                 )
@@ -164,7 +166,7 @@ class Incidents:
                 commit(transaction, action)
             except ConditionRefusedError as refused:
                 if refused.at(state_at):
-                    return self._landed_before(job, closing, new, now)
+                    return self._landed_before(job, closing, new, token)
                 if with_old and refused.at(state_at + 1):
                     # The old record is gone (past its retention) or closed: move the state on without it.
                     return attempt(False)
@@ -175,7 +177,7 @@ class Incidents:
         return result
 
     def _landed_before(
-        self, job: str, closing: str | None, new: IncidentModel | None, now: datetime
+        self, job: str, closing: str | None, new: IncidentModel | None, token: str
     ) -> IncidentMove:
         """The state no longer names what was read: this very move landed on an attempt whose answer was lost,
         or another pass moved it (then this pass sends nothing)."""
@@ -187,7 +189,7 @@ class Incidents:
         old = self.get_incident(job, closing) if closing else None
         if new is not None:
             return IncidentMove(stored == new.sk, new, old)
-        landed = old is not None and old.ended_at == now and stored is None
+        landed = old is not None and old.closed_by == token and stored is None
         return IncidentMove(landed, None, old)
 
     def note_alert(self, job: str, sk: str, subject: str, at: datetime) -> None:

@@ -279,6 +279,8 @@ class IncidentModel(JournalModel):
     missed_tick = UTCDateTimeAttribute(null=True)
     summary = UnicodeAttribute(null=True)
     end_summary = UnicodeAttribute(null=True)
+    # The token of the move that closed it: a retry after a lost answer knows its own close.
+    closed_by = UnicodeAttribute(null=True)
     alerts = ListAttribute(of=IncidentAlertAttribute, default=list)
 
 

@@ -11,6 +11,7 @@ from functions.data.models import IncidentModel, incident_key
 from functions.data.run_types import RunQuery
 from functions.data.vocabulary import RunStatus
 from functions.lifecycle.watchdog import WatchdogIncompleteError, watch
+from tests.reliability.world import scheduler_event
 
 START = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 LATE_PASS = datetime(2026, 11, 28, 6, 41, tzinfo=UTC)  # sequences' 06:00, 06:15, 06:30 ticks are owed
@@ -117,5 +118,26 @@ def test_given_a_lost_answer_on_the_alert_note_then_the_alert_is_noted_once(trac
 
     [incident] = IncidentModel.query(incident_key("sequences"))
     assert len(incident.alerts) == 1 and alerts.sent == ["DevSphere Automation: sequences is LATE"]
+    assert tracked.faults.total == 1
+    report()
+
+
+def test_given_a_lost_answer_on_the_incident_close_then_the_recovery_notice_is_sent_once(tracked, report):
+    alerts = CountingAlerts()
+    _pass(tracked, alerts)
+    tracked.clock.set(datetime(2026, 11, 28, 6, 45, 5, tzinfo=UTC))
+    ran = tracked.invoke(scheduler_event("sequences", "2026-11-28T06:45:00Z"))
+    assert ran.result["outcome"] == "SUCCEEDED"
+    tracked.faults.lose_answer("dynamodb", "TransactWriteItems", when=_incident_write)
+
+    recovered_at = datetime(2026, 11, 28, 6, 46, tzinfo=UTC)
+    watch(CATALOG, tracked.run_log, alerts, recovered_at)
+    watch(CATALOG, tracked.run_log, alerts, recovered_at + timedelta(minutes=5))
+
+    assert alerts.sent.count("DevSphere Automation: sequences recovered (HEALTHY)") == 1
+    [incident] = IncidentModel.query(incident_key("sequences"))
+    assert incident.ended_at == recovered_at
+    assert incident.alerts[-1].subject == "DevSphere Automation: sequences recovered (HEALTHY)"
+    assert tracked.run_log.get_state("sequences").alert_incident is None
     assert tracked.faults.total == 1
     report()

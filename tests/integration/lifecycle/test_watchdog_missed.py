@@ -203,3 +203,18 @@ def test_given_a_state_from_before_incident_records_then_its_incident_is_closed_
 
     assert tracked.get_state("sequences").alert_incident is None
     assert alerts.subjects == ["DevSphere Automation: sequences recovered (HEALTHY)"]
+
+
+def test_given_two_passes_racing_to_close_one_incident_at_the_same_instant_then_only_one_closes_it(
+    tracked, clock
+):
+    clock.set(_at(6, 11))
+    opened = tracked.move_incident("sequences", None, IncidentOpening("LATE", "missed"), clock.now()).opened
+    assert opened is not None
+    clock.set(_at(6, 20))
+
+    first = tracked.move_incident("sequences", opened.sk, None, clock.now(), end_summary="recovered")
+    second = tracked.move_incident("sequences", opened.sk, None, clock.now(), end_summary="recovered")
+
+    assert (first.moved, second.moved) == (True, False)
+    assert first.closed is not None and first.closed.ended_at == _at(6, 20)
