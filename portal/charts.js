@@ -75,7 +75,8 @@ function runsChart(trends) {
   });
   const total = totals.reduce((a, b) => a + b, 0);
   const problems = trends.reduce(
-    (sum, day) => sum + (day.by_status.PARTIAL || 0) + (day.by_status.FAILED || 0) + (day.by_status.TIMED_OUT || 0),
+    (sum, day) =>
+      sum + ["PARTIAL", "FAILED", "TIMED_OUT", "MISSED"].reduce((n, status) => n + (day.by_status[status] || 0), 0),
     0,
   );
   const text = `Runs per day over ${trends.length} days: ${plural(total, "run")}, ${plural(problems, "problem run")}.`;

@@ -148,6 +148,9 @@ def test_given_a_late_job_when_opening_its_page_then_missed_rows_and_its_inciden
     expect(row).to_have_attribute("data-open", "true")
     expect(row).to_contain_text(f"DevSphere Automation: {LATE_JOB} is LATE")
     expect(page.get_by_test_id(f"late-{LATE_JOB}")).to_contain_text("Missed run")
+    trend = page.get_by_test_id("trends").get_by_test_id("trend-runs")
+    expect(trend.locator("rect.s-MISSED").first).to_be_attached()
+    assert "0 problem runs" not in (trend.get_attribute("aria-label") or "")
 
 
 def test_given_missed_rows_and_incidents_when_axe_checks_the_pages_then_nothing_serious_or_critical(
