@@ -4,7 +4,7 @@ import { h } from "./dom.js";
 import { durationText, label, plural } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const OUTCOMES = ["SUCCEEDED", "PARTIAL", "FAILED", "TIMED_OUT", "SKIPPED"];
+const OUTCOMES = ["SUCCEEDED", "PARTIAL", "FAILED", "TIMED_OUT", "MISSED", "SKIPPED"];
 const WIDTH = 560;
 const HEIGHT = 160;
 const PAD = { top: 10, right: 10, bottom: 24, left: 44 };
@@ -75,7 +75,8 @@ function runsChart(trends) {
   });
   const total = totals.reduce((a, b) => a + b, 0);
   const problems = trends.reduce(
-    (sum, day) => sum + (day.by_status.PARTIAL || 0) + (day.by_status.FAILED || 0) + (day.by_status.TIMED_OUT || 0),
+    (sum, day) =>
+      sum + ["PARTIAL", "FAILED", "TIMED_OUT", "MISSED"].reduce((n, status) => n + (day.by_status[status] || 0), 0),
     0,
   );
   const text = `Runs per day over ${trends.length} days: ${plural(total, "run")}, ${plural(problems, "problem run")}.`;

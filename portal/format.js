@@ -47,9 +47,10 @@ export const RUN_STATUS = {
   FAILED: { tone: "bad", icon: "✕", meaning: "Stopped with an error." },
   TIMED_OUT: { tone: "bad", icon: "✕", meaning: "Ran out of time and was stopped." },
   SKIPPED: { tone: "muted", icon: "–", meaning: "Not started: another run of this job was in flight." },
+  MISSED: { tone: "late", icon: "!", meaning: "The scheduled tick started no run within its grace." },
 };
 
-export const FINAL_STATUSES = new Set(["SUCCEEDED", "PARTIAL", "FAILED", "TIMED_OUT", "SKIPPED"]);
+export const FINAL_STATUSES = new Set(["SUCCEEDED", "PARTIAL", "FAILED", "TIMED_OUT", "SKIPPED", "MISSED"]);
 export const STANDARD_COUNTS = ["processed", "succeeded", "failed", "skipped"];
 
 export function label(value) {
@@ -209,6 +210,14 @@ export function outcomeText(run) {
       return `Timed out — ${error}`;
     case "SKIPPED":
       return "Skipped — another run of this job was in flight";
+    case "MISSED": {
+      // The detail names the run a late delivery started; a list row has only the error's summary.
+      const what = run.error ? run.error.message : "the scheduled tick started no run";
+      const after = run.ran_late_as
+        ? `Its delivery came late and ran as run ${shortId(run.ran_late_as)}.`
+        : run.skip_reason || "";
+      return `Missed — ${what}. ${after}`.trim();
+    }
     default:
       return label(run.status);
   }

@@ -18,6 +18,7 @@ import { trendsPanel } from "./charts.js";
 import { errorPanel, liveData } from "./live.js";
 import { runsTable } from "./runs-table.js";
 import { errorSummary, logsLink } from "./run-detail.js";
+import { jobIncidentsPanel, openIncidentsNode } from "./incidents.js";
 
 const REFRESH_MS = 15000;
 // RUNNING and NEW are not problems: the summary names only jobs someone should look at.
@@ -337,6 +338,7 @@ export function renderStatus(main, ctx) {
       replace(
         body,
         summaryNode(data.jobs),
+        openIncidentsNode(data.jobs),
         h(
           "div",
           { class: "cards" },
@@ -382,6 +384,7 @@ export function renderJob(main, ctx, jobName) {
   const body = h("div", { class: "job-body" });
   const titleNode = h("span", null, jobName);
   const crumbNode = h("span", null, jobName);
+  const incidents = jobIncidentsPanel(ctx, jobName);
   const live = liveData({
     every: REFRESH_MS,
     load: () => ctx.api(`/jobs/${encodeURIComponent(jobName)}`),
@@ -389,6 +392,7 @@ export function renderJob(main, ctx, jobName) {
       titleNode.textContent = job.title || job.job;
       crumbNode.textContent = job.title || job.job;
       document.title = `${job.title || job.job} · Automation · DevSphere OS`;
+      incidents.update(job);
       replace(
         body,
         job.description ? h("p", { class: "lead" }, job.description) : null,
@@ -417,6 +421,7 @@ export function renderJob(main, ctx, jobName) {
     h("p", { class: "crumbs" }, h("a", { href: "#/" }, "Status"), " / ", crumbNode),
     pageHead(titleNode, live.freshness),
     body,
+    incidents.node,
   );
   return live;
 }

@@ -13,7 +13,7 @@ from functions.api.auth import require_allowed_group
 from functions.api.edges import bounded_json, with_security_headers
 from functions.api.errors import register_error_handlers
 from functions.api.openapi import openapi_json
-from functions.api.routers import deliveries, jobs, recovery, runs, schedules
+from functions.api.routers import deliveries, incidents, jobs, recovery, runs, schedules
 from functions.observability import logger, tracer
 from functions.settings import get_settings
 
@@ -39,6 +39,7 @@ app.include_router(runs.router)
 app.include_router(schedules.router)
 app.include_router(deliveries.router)
 app.include_router(recovery.router)
+app.include_router(incidents.router)
 
 
 @cache

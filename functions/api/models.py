@@ -182,6 +182,9 @@ class RunDetail(RunSummary):
     retried_by: list[str] = Field(
         default_factory=list, description="The runs started to retry this run's failed items, oldest first"
     )
+    ran_late_as: str | None = Field(
+        description="For a MISSED tick: the run its delivery started after all, arriving past its grace"
+    )
 
 
 class ReleaseResult(_Model):
@@ -257,9 +260,13 @@ class RunStats(_Model):
     window_days: int
     since: Timestamp
     complete: bool = Field(description="False when the window held more runs than one read takes")
-    runs: int = Field(description="Finished runs in the window")
-    by_status: dict[str, int] = Field(description="Runs in the window per status (finished and SKIPPED)")
-    success_rate: float | None = Field(description="SUCCEEDED / finished; PARTIAL is not a success")
+    runs: int = Field(description="Finished runs and MISSED ticks in the window")
+    by_status: dict[str, int] = Field(
+        description="Runs in the window per status (finished, MISSED and SKIPPED)"
+    )
+    success_rate: float | None = Field(
+        description="SUCCEEDED / (finished + MISSED); PARTIAL and MISSED are not successes"
+    )
     p50_duration_ms: int | None
     p95_duration_ms: int | None
 
@@ -273,7 +280,7 @@ class DayTrend(_Model):
 
 class ProblemView(_Model):
     run_id: str
-    status: RunStatus = Field(description="FAILED, TIMED_OUT or PARTIAL")
+    status: RunStatus = Field(description="FAILED, TIMED_OUT, PARTIAL or MISSED")
     trigger: Trigger
     at: Timestamp | None
     error_type: str | None
@@ -290,6 +297,33 @@ class LateView(_Model):
     checks: list[str] = Field(description="What to check, most likely first")
 
 
+class IncidentAlertView(_Model):
+    at: Timestamp
+    subject: str
+
+
+class IncidentView(_Model):
+    incident_id: str
+    job: str
+    kind: str = Field(description="LATE, FAILING or TIMED_OUT")
+    open: bool
+    started_at: Timestamp
+    ended_at: Timestamp | None
+    duration_ms: int | None = Field(description="From start to end; null while open")
+    run_id: str | None = Field(description="The run (or MISSED row) that opened it")
+    missed_tick: Timestamp | None
+    summary: str | None = Field(description="One line: what opened it")
+    end_summary: str | None = Field(description="How it ended: recovered, or turned into another kind")
+    alerts: list[IncidentAlertView] = Field(description="Alerts sent for it, the recovery notice included")
+
+
+class IncidentPage(_Model):
+    incidents: list[IncidentView] = Field(description="Newest first")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next (older) page; null on the last"
+    )
+
+
 class JobStatus(_Model):
     job: str
     title: str
@@ -303,9 +337,10 @@ class JobStatus(_Model):
     last_success: RunEvent | None
     last_failure: RunEvent | None = Field(description="The last FAILED or TIMED_OUT run")
     last_problem: ProblemView | None = Field(
-        description="The last FAILED, TIMED_OUT or PARTIAL run: read it before re-running"
+        description="The last FAILED, TIMED_OUT, PARTIAL or MISSED run: read it before re-running"
     )
     consecutive_failures: int
+    incident: IncidentView | None = Field(description="The job's open incident, if any")
     stats: RunStats = Field(description="Over the last `window_days` days, read by key range")
     recent_runs: list[RunSummary] = Field(description="Newest first.")
 

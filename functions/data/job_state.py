@@ -1,4 +1,4 @@
-"""Job-state writes that are not part of a run: tracking, pause and resume, the alert incident."""
+"""Job-state writes that are not part of a run: tracking, pause and resume, the tick watermark."""
 
 from __future__ import annotations
 
@@ -36,9 +36,15 @@ class JobStateWrites:
         with storage_errors("pausing a job"):
             JobStateModel(job_state_key(job)).update(actions=actions)
 
-    def set_alert_incident(self, job: str, incident: str | None) -> None:
-        action = (
-            JobStateModel.alert_incident.set(incident) if incident else JobStateModel.alert_incident.remove()
-        )
-        with storage_errors("recording an alert"):
-            JobStateModel(job_state_key(job)).update(actions=[JobStateModel.job.set(job), action])
+    def advance_ticks_checked(self, job: str, until: datetime) -> None:
+        """Moves the tick watermark forward only: a slower concurrent pass never moves it back."""
+        with storage_errors("recording the ticks checked"):
+            try:
+                JobStateModel(job_state_key(job)).update(
+                    actions=[JobStateModel.job.set(job), JobStateModel.ticks_checked_until.set(until)],
+                    condition=JobStateModel.ticks_checked_until.does_not_exist()
+                    | (JobStateModel.ticks_checked_until < until),
+                )
+            except PynamoDBException as error:
+                if not is_condition_failure(error):
+                    raise

@@ -198,7 +198,11 @@ class JobStateModel(Model):
     last_failure_at = UTCDateTimeAttribute(null=True)
     consecutive_failures = NumberAttribute(default=0)
 
+    # The open incident's journal sort key (an older deployment stored only its kind): the fence of every
+    # incident write, so two watchdog passes never open, close or alert one episode twice.
     alert_incident = UnicodeAttribute(null=True)
+    # Every tick up to here was checked for a run (MISSED rows written): a pass walks only the ticks since.
+    ticks_checked_until = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
 
 
@@ -272,12 +276,15 @@ class IncidentModel(JournalModel):
     """One LATE / FAILING / TIMED_OUT episode of a job: when it started and ended, and the alerts sent."""
 
     kind = UnicodeAttribute()
+    incident_id = UnicodeAttribute(null=True)
     started_at = UTCDateTimeAttribute()
     ended_at = UTCDateTimeAttribute(null=True)
     run_id = UnicodeAttribute(null=True)
     missed_tick = UTCDateTimeAttribute(null=True)
     summary = UnicodeAttribute(null=True)
     end_summary = UnicodeAttribute(null=True)
+    # The token of the move that closed it: a retry after a lost answer knows its own close.
+    closed_by = UnicodeAttribute(null=True)
     alerts = ListAttribute(of=IncidentAlertAttribute, default=list)
 
 

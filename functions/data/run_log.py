@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
+from pynamodb.exceptions import PynamoDBException
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
@@ -29,8 +30,10 @@ from functions.data.errors import (
     JobPausedError,
     StaleRunError,
     TransientStorageError,
+    is_condition_failure,
     storage_errors,
 )
+from functions.data.incidents import Incidents
 from functions.data.job_state import JobStateWrites
 from functions.data.models import (
     IdempotencyModel,
@@ -58,6 +61,7 @@ from functions.data.run_types import (
 )
 from functions.data.transactions import ConditionRefusedError, commit
 from functions.data.vocabulary import RunStatus, Trigger
+from functions.ids import tick_run_id
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
@@ -73,7 +77,7 @@ def _unconfirmed(items: Iterable[Unconfirmed]) -> list[UnconfirmedAttribute]:
     ]
 
 
-class RunLog(RunQueries, JobStateWrites, ActivityTrail):
+class RunLog(RunQueries, JobStateWrites, ActivityTrail, Incidents):
     """Repository over the run-log, job-state and journal tables."""
 
     def __init__(self, retention_days: int, backoff: Backoff | None = None) -> None:
@@ -216,6 +220,30 @@ class RunLog(RunQueries, JobStateWrites, ActivityTrail):
         run.logs = logs.to_attribute()
         self._record_tick(run, scheduled_key, now, outcome_state_actions(job, run_id, RunStatus.FAILED, now))
         return run
+
+    def record_missed(self, job: str, tick: datetime, now: datetime, error: RunError, checks: str) -> bool:
+        """Writes the MISSED row of a tick that started no run, once: its id comes from the job and the tick,
+        so a retry after a lost answer, a later pass or a concurrent one finds it. No tick claim is taken: a
+        late delivery of the tick still runs. True when this call wrote it."""
+        run = self._new_run(job, tick_run_id(job, tick), RunStatus.MISSED, Trigger.SCHEDULE, tick)
+        run.scheduled_for = tick
+        run.finished_at = now
+        run.error = error.to_attribute()
+        run.skip_reason = checks
+        run.expires_at = now + self._retention
+
+        def attempt() -> bool:
+            with storage_errors(f"recording a missed tick of '{job}'"):
+                try:
+                    run.save(condition=RunModel.run_id.does_not_exist())
+                except PynamoDBException as failure:
+                    if not is_condition_failure(failure):
+                        raise
+                    return False  # written already: by an earlier attempt whose answer was lost, or a pass
+            return True
+
+        written: bool = self._retrying(f"recording a missed tick of '{job}'", attempt)
+        return written
 
     def create_queued(
         self,

@@ -1,6 +1,7 @@
 """Statistics and daily trends of a job over a time window, so a burst of manual runs hides nothing.
 
-Only SUCCEEDED counts as a success: a PARTIAL run left items undone and is counted as a problem.
+Only SUCCEEDED counts as a success: a PARTIAL run left items undone and is counted as a problem, and so is
+a MISSED tick (no run at all), so a job that skipped a night never reads 100%.
 Days are the job's own calendar days (its schedule's time zone), oldest first, with empty days kept
 so a chart shows the gap of a day without runs.
 """
@@ -20,8 +21,10 @@ from functions.data.vocabulary import FINISHED_STATUSES, RunStatus
 WINDOW_DAYS = 7
 # The window is read by key (run ids sort by time); this caps one read at a few hundred kilobytes.
 MAX_WINDOW_RUNS = 1000
-PROBLEM_STATUSES = (RunStatus.FAILED, RunStatus.TIMED_OUT, RunStatus.PARTIAL)
-TREND_STATUSES = (*FINISHED_STATUSES, RunStatus.SKIPPED)
+PROBLEM_STATUSES = (RunStatus.FAILED, RunStatus.TIMED_OUT, RunStatus.PARTIAL, RunStatus.MISSED)
+# What the success rate divides by: every finished run and every tick that started none.
+COUNTED_STATUSES = (*FINISHED_STATUSES, RunStatus.MISSED)
+TREND_STATUSES = (*COUNTED_STATUSES, RunStatus.SKIPPED)
 
 
 def percentile(durations: Sequence[int], fraction: float) -> int | None:
@@ -38,7 +41,7 @@ def _durations(runs: Sequence[RunModel]) -> list[int]:
 
 
 def _finished(runs: Sequence[RunModel]) -> list[RunModel]:
-    return [run for run in runs if run.status in FINISHED_STATUSES]
+    return [run for run in runs if run.status in COUNTED_STATUSES]
 
 
 def window_stats(runs: Sequence[RunModel], since: datetime, complete: bool) -> dict[str, Any]:

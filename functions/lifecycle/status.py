@@ -14,11 +14,12 @@ from typing import Any
 
 from functions.catalog import JobDefinition
 from functions.clock import isoformat
-from functions.data.models import JobStateModel, RunModel
+from functions.data.models import IncidentModel, JobStateModel, RunModel
 from functions.data.run_log import RunLog
 from functions.data.run_types import RunQuery
 from functions.data.vocabulary import Health, RunStatus
 from functions.lifecycle.health import compute_health, late_notice, lock_is_live, missed_tick
+from functions.lifecycle.incident_views import incident_view
 from functions.lifecycle.statistics import (
     MAX_WINDOW_RUNS,
     PROBLEM_STATUSES,
@@ -32,15 +33,14 @@ from functions.settings import get_settings
 RECENT_RUNS = 20
 
 
-def _late_tick(job: JobDefinition, state: JobStateModel, run_log: RunLog, now: datetime) -> datetime | None:
+def late_tick(job: JobDefinition, state: JobStateModel, run_log: RunLog, now: datetime) -> datetime | None:
     return missed_tick(
         job, state, now, lambda tick: run_log.find_tick_run(job.name, isoformat(tick)) is not None
     )
 
 
 def health_of(job: JobDefinition, state: JobStateModel, run_log: RunLog, now: datetime) -> Health:
-    tick = _late_tick(job, state, run_log, now)
-    return compute_health(state, now, tick, tick_has_run=False)
+    return compute_health(state, now, late_tick(job, state, run_log, now), tick_has_run=False)
 
 
 def _pause(state: JobStateModel) -> dict[str, Any] | None:
@@ -96,11 +96,12 @@ def job_status(
     late: datetime | None,
     now: datetime,
     with_trends: bool = False,
+    incident: IncidentModel | None = None,
 ) -> dict[str, Any]:
     health = compute_health(state, now, late, tick_has_run=False)
     prefix = get_settings().resource_prefix
     next_run = None if state.paused else job.schedule.next_after(now)
-    real_runs = [run for run in history.recent if run.status != RunStatus.SKIPPED]
+    real_runs = [run for run in history.recent if run.status not in (RunStatus.SKIPPED, RunStatus.MISSED)]
     status: dict[str, Any] = {
         "job": job.name,
         "title": job.title,
@@ -122,6 +123,7 @@ def job_status(
         "last_failure": _event(state.last_failure_run_id, state.last_failure_at),
         "last_problem": problem_view(history.last_problem) if history.last_problem else None,
         "consecutive_failures": int(state.consecutive_failures or 0),
+        "incident": incident_view(incident) if incident else None,
         "stats": window_stats(history.window, history.since, history.complete),
         "recent_runs": [run_summary(run) for run in history.recent],
     }
@@ -133,12 +135,14 @@ def job_status(
 def collect_status(
     jobs: Sequence[JobDefinition], run_log: RunLog, now: datetime, with_trends: bool = False
 ) -> list[dict[str, Any]]:
-    """One batch read of state, then per job its tick lookups and the key-bounded reads of `JobHistory`."""
+    """One batch read of state, then per job its tick lookups and the key-bounded reads of `JobHistory`, and
+    the open incident of a job whose state names one."""
     states = run_log.get_states([job.name for job in jobs])
+    incidents = run_log.open_incidents(list(states.values()))
     statuses = []
     for job in jobs:
         state = states[job.name]
         history = JobHistory(job, run_log, now)
-        late = _late_tick(job, state, run_log, now)
-        statuses.append(job_status(job, state, history, late, now, with_trends))
+        late = late_tick(job, state, run_log, now)
+        statuses.append(job_status(job, state, history, late, now, with_trends, incidents.get(job.name)))
     return statuses

@@ -45,10 +45,12 @@ def run_summary(run: RunModel) -> dict[str, Any]:
     }
 
 
-def run_detail(run: RunModel) -> dict[str, Any]:
+def run_detail(run: RunModel, ran_late_as: str | None = None) -> dict[str, Any]:
+    """`ran_late_as`: for a MISSED tick, the run its late delivery started (the tick's claim)."""
     detail = run_summary(run)
     detail.update(
         {
+            "ran_late_as": ran_late_as,
             "deadline_at": _time(run.deadline_at),
             "expires_at": _time(run.expires_at),
             "segment": int(run.segment or 1),

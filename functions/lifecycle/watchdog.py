@@ -1,4 +1,5 @@
-"""The watchdog: marks runs stuck past their deadline, computes each job's health, alerts once an incident."""
+"""The watchdog: marks runs stuck past their deadline, writes a MISSED row for each tick that never ran,
+computes each job's health, and records each incident, alerting once when it opens and when it ends."""
 
 from __future__ import annotations
 
@@ -10,16 +11,21 @@ from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from functions.catalog import JobDefinition
 from functions.clock import isoformat
-from functions.data.errors import StaleRunError, TransientStorageError
+from functions.data.errors import NotFoundError, StaleRunError, TransientStorageError
+from functions.data.incidents import IncidentOpening, incident_kind
 from functions.data.models import JobStateModel
 from functions.data.run_fencing import Fence
 from functions.data.run_log import RunLog
 from functions.data.run_types import Outcome, RunError, Unconfirmed
 from functions.data.vocabulary import Health, RunStatus
+from functions.ids import tick_run_id
 from functions.lifecycle.alerts import AlertSink
-from functions.lifecycle.health import incident_of
-from functions.lifecycle.status import health_of
+from functions.lifecycle.health import compute_health, incident_of
+from functions.lifecycle.missed import record_missed_ticks
+from functions.lifecycle.status import late_tick
+from functions.lifecycle.views import SUMMARY_LENGTH, error_summary
 from functions.observability import METRICS_NAMESPACE, SERVICE, logger
+from functions.settings import get_settings
 
 # Lambda stops an invocation at its deadline; past this margin nobody is coming back to finish the run.
 STUCK_GRACE = timedelta(minutes=2)
@@ -98,37 +104,79 @@ def _watch_job(
     job: JobDefinition, state: JobStateModel, run_log: RunLog, alerts: AlertSink, now: datetime
 ) -> dict[str, Any]:
     marked = _close_overdue(job, run_log, now)
+    settings = get_settings()
+    missed = record_missed_ticks(
+        job, state, run_log, now, settings.resource_prefix, timedelta(days=settings.retention_days)
+    )
     if marked:
         state = run_log.get_state(job.name)
-    health = health_of(job, state, run_log, now)
+    late = late_tick(job, state, run_log, now)
+    health = compute_health(state, now, late, tick_has_run=False)
     _emit_health(job.name, health)
     incident = incident_of(health, state)
-    if incident and incident != state.alert_incident:
+    if incident != incident_kind(state.alert_incident):
+        _move_incident(job, state, run_log, alerts, now, incident, health, late)
+    return {"health": health.value, "incident": incident, "marked_stuck": marked, "missed": missed}
+
+
+def _opening(
+    job: JobDefinition, kind: str, state: JobStateModel, run_log: RunLog, late: datetime | None
+) -> IncidentOpening:
+    if kind == "LATE" and late is not None:
+        summary = f"The {isoformat(late)} tick started no run within its {job.grace_minutes}-minute grace"
+        return IncidentOpening(kind, summary, run_id=tick_run_id(job.name, late), missed_tick=late)
+    run_id = state.last_run_id
+    summary = f"Run {run_id} ended {state.last_run_status}"
+    if run_id:
+        try:
+            text = error_summary(run_log.get_run(run_id))
+        except NotFoundError:
+            text = None
+        summary += f": {text}" if text else ""
+    return IncidentOpening(kind, summary[:SUMMARY_LENGTH], run_id=run_id)
+
+
+def _move_incident(
+    job: JobDefinition,
+    state: JobStateModel,
+    run_log: RunLog,
+    alerts: AlertSink,
+    now: datetime,
+    incident: str | None,
+    health: Health,
+    late: datetime | None,
+) -> None:
+    """Records first, then only the pass whose record committed publishes (see functions.data.incidents)."""
+    opening = _opening(job, incident, state, run_log, late) if incident else None
+    previous = incident_kind(state.alert_incident)
+    ended = f"turned {incident}" if incident else f"recovered: {health.value}"
+    move = run_log.move_incident(job.name, state.alert_incident, opening, now, end_summary=ended)
+    if not move.moved:
+        return  # another pass moved it first and sent its alert
+    body: dict[str, Any] = {
+        "job": job.name,
+        "health": health.value,
+        "last_run_id": state.last_run_id,
+        "last_run_status": state.last_run_status,
+        "at": isoformat(now),
+    }
+    if move.opened is not None and opening is not None:
+        subject = f"DevSphere Automation: {job.name} is {incident}"
         alerts.publish(
-            f"DevSphere Automation: {job.name} is {incident}",
+            subject,
             {
-                "job": job.name,
+                **body,
                 "incident": incident,
-                "health": health.value,
-                "last_run_id": state.last_run_id,
-                "last_run_status": state.last_run_status,
+                "incident_id": move.opened.incident_id,
+                "summary": opening.summary,
+                "missed_tick": isoformat(late) if incident == "LATE" and late else None,
                 "consecutive_failures": int(state.consecutive_failures or 0),
-                "at": isoformat(now),
             },
         )
-        run_log.set_alert_incident(job.name, incident)
-    elif incident is None and state.alert_incident:
+        run_log.note_alert(job.name, move.opened.sk, subject, now)
+    elif incident is None:
         # The end of an incident is news too: whoever was paged learns it without having to look.
-        alerts.publish(
-            f"DevSphere Automation: {job.name} recovered ({health.value})",
-            {
-                "job": job.name,
-                "recovered_from": state.alert_incident,
-                "health": health.value,
-                "last_run_id": state.last_run_id,
-                "last_run_status": state.last_run_status,
-                "at": isoformat(now),
-            },
-        )
-        run_log.set_alert_incident(job.name, None)
-    return {"health": health.value, "incident": incident, "marked_stuck": marked}
+        subject = f"DevSphere Automation: {job.name} recovered ({health.value})"
+        alerts.publish(subject, {**body, "recovered_from": previous})
+        if move.closed is not None:
+            run_log.note_alert(job.name, move.closed.sk, subject, now)

@@ -33,6 +33,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/runs/{run_id}/unconfirmed/release": ("POST",),
     "/runs/{run_id}/parked/release": ("POST",),
     "/runs/{run_id}/retry": ("POST",),
+    "/incidents": ("GET",),
     "/openapi.json": ("GET",),
 }
 REQUEST_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]

@@ -22,6 +22,7 @@ from functions.data.run_log import RunLog
 from functions.data.run_types import RunQuery
 from functions.data.vocabulary import RunStatus, Trigger
 from functions.ids import is_run_id
+from functions.lifecycle.missed import late_run_of
 from functions.lifecycle.search import MAX_SEARCH_RUNS, search_runs
 from functions.lifecycle.statistics import WINDOW_DAYS
 from functions.lifecycle.views import run_detail, run_summary
@@ -129,4 +130,5 @@ def get_run(
 ) -> RunDetail:
     if not is_run_id(run_id):
         raise NotFoundError("run", run_id)
-    return RunDetail.model_validate(run_detail(run_log.get_run(run_id)))
+    run = run_log.get_run(run_id)
+    return RunDetail.model_validate(run_detail(run, ran_late_as=late_run_of(run_log, run)))

@@ -190,7 +190,7 @@ def test_given_the_openapi_route_when_fetched_then_it_serves_the_generated_docum
         "/runs/{run_id}/parked/release",
         "/runs/{run_id}/retry",
     }
-    assert set(reply.body["paths"]) == {*jobs, *runs}
+    assert set(reply.body["paths"]) == {*jobs, *runs, "/incidents"}
     assert reply.body["paths"]["/jobs/{job}/runs"]["post"]["responses"]["409"]["content"]
 
 
