@@ -27,7 +27,7 @@ STATUS_STYLE = {
     "QUEUED": "cyan",
     "RUNNING": "cyan",
 }
-PROBLEM_STATUSES = ("FAILED", "TIMED_OUT", "PARTIAL")
+PROBLEM_STATUSES = ("FAILED", "TIMED_OUT", "PARTIAL", "MISSED")
 
 
 def _parse(moment: str | None) -> datetime | None:

@@ -12,8 +12,12 @@ function kindBadge(kind) {
 
 function alertsText(alerts) {
   if (!alerts || !alerts.length) return "no alert recorded";
-  const last = alerts[alerts.length - 1];
-  return `${plural(alerts.length, "alert")} sent, last ${localTime(last.at, { short: true })}`;
+  const sent = alerts.filter((alert) => !alert.error);
+  const unsent = alerts.length - sent.length;
+  const failed = unsent ? ` · ${plural(unsent, "alert")} NOT sent` : "";
+  if (!sent.length) return `no alert sent${failed}`;
+  const last = sent[sent.length - 1];
+  return `${plural(sent.length, "alert")} sent, last ${localTime(last.at, { short: true })}${failed}`;
 }
 
 // The open incident of each job from GET /jobs: no extra request for the status page.
@@ -66,7 +70,16 @@ function incidentRow(incident) {
         ? h(
             "ul",
             { class: "incident-alerts" },
-            incident.alerts.map((alert) => h("li", null, timeNode(alert.at), " ", alert.subject)),
+            incident.alerts.map((alert) =>
+              h(
+                "li",
+                null,
+                timeNode(alert.at),
+                " ",
+                alert.subject,
+                alert.error ? h("span", { class: "alert-unsent" }, ` — not sent: ${alert.error}`) : null,
+              ),
+            ),
           )
         : h("span", { class: "muted" }, "none recorded"),
     ),

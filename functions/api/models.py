@@ -300,6 +300,7 @@ class LateView(_Model):
 class IncidentAlertView(_Model):
     at: Timestamp
     subject: str
+    error: str | None = Field(description="Why the alert did not go out; null: the alert topic accepted it")
 
 
 class IncidentView(_Model):

@@ -192,8 +192,9 @@ class Incidents:
         landed = old is not None and old.closed_by == token and stored is None
         return IncidentMove(landed, None, old)
 
-    def note_alert(self, job: str, sk: str, subject: str, at: datetime) -> None:
-        """Adds an alert sent to the incident's list once: a retry finds its own entry by time and subject."""
+    def note_alert(self, job: str, sk: str, subject: str, at: datetime, not_sent: str | None = None) -> None:
+        """Adds an alert to the incident's list once (a retry finds its own entry by time and subject), with
+        why it was not sent if the topic refused it."""
         action = f"noting an alert on the incident of '{job}'"
 
         def attempt() -> None:
@@ -203,7 +204,7 @@ class Incidents:
             alerts = list(incident.alerts or [])
             if any(alert.at == at and alert.subject == subject for alert in alerts):
                 return
-            entry = IncidentAlertAttribute(at=at, subject=subject)
+            entry = IncidentAlertAttribute(at=at, subject=subject, error=not_sent)
             with storage_errors(action):
                 try:
                     incident.update(

@@ -270,6 +270,8 @@ class ActivityModel(JournalModel):
 class IncidentAlertAttribute(MapAttribute[str, Any]):
     at = UTCDateTimeAttribute()
     subject = UnicodeAttribute()
+    # Why it did not go out (None: the topic accepted it).
+    error = UnicodeAttribute(null=True)
 
 
 class IncidentModel(JournalModel):

@@ -22,5 +22,8 @@ def incident_view(incident: IncidentModel) -> dict[str, Any]:
         "missed_tick": isoformat(incident.missed_tick) if incident.missed_tick else None,
         "summary": incident.summary,
         "end_summary": incident.end_summary,
-        "alerts": [{"at": isoformat(alert.at), "subject": alert.subject} for alert in incident.alerts or []],
+        "alerts": [
+            {"at": isoformat(alert.at), "subject": alert.subject, "error": alert.error}
+            for alert in incident.alerts or []
+        ],
     }

@@ -162,7 +162,7 @@ def _move_incident(
     }
     if move.opened is not None and opening is not None:
         subject = f"DevSphere Automation: {job.name} is {incident}"
-        alerts.publish(
+        error = alerts.publish(
             subject,
             {
                 **body,
@@ -173,10 +173,10 @@ def _move_incident(
                 "consecutive_failures": int(state.consecutive_failures or 0),
             },
         )
-        run_log.note_alert(job.name, move.opened.sk, subject, now)
+        run_log.note_alert(job.name, move.opened.sk, subject, now, error)
     elif incident is None:
         # The end of an incident is news too: whoever was paged learns it without having to look.
         subject = f"DevSphere Automation: {job.name} recovered ({health.value})"
-        alerts.publish(subject, {**body, "recovered_from": previous})
+        error = alerts.publish(subject, {**body, "recovered_from": previous})
         if move.closed is not None:
-            run_log.note_alert(job.name, move.closed.sk, subject, now)
+            run_log.note_alert(job.name, move.closed.sk, subject, now, error)

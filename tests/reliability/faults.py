@@ -57,7 +57,7 @@ def _service_and_operation(event_name: str) -> tuple[str, str]:
 
 
 def _error_response(service: str, code: str, status: int, reasons: list[str] | None) -> AWSResponse:
-    if service == "ses":
+    if service in ("ses", "sns"):  # the query protocol answers errors in XML
         body = (
             f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{code} (injected)"
             "</Message></Error><RequestId>injected</RequestId></ErrorResponse>"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import boto3
 import pytest
 
 from functions.catalog import CATALOG
 from functions.data.models import IncidentModel, incident_key
 from functions.data.run_types import RunQuery
 from functions.data.vocabulary import RunStatus
+from functions.lifecycle.alerts import SnsAlerts
 from functions.lifecycle.watchdog import WatchdogIncompleteError, watch
 from tests.reliability.world import scheduler_event
 
@@ -140,4 +142,32 @@ def test_given_a_lost_answer_on_the_incident_close_then_the_recovery_notice_is_s
     assert incident.alerts[-1].subject == "DevSphere Automation: sequences recovered (HEALTHY)"
     assert tracked.run_log.get_state("sequences").alert_incident is None
     assert tracked.faults.total == 1
+    report()
+
+
+def test_given_the_alert_topic_refusing_then_the_incident_records_the_alert_as_not_sent(tracked, report):
+    # Given a real (emulated) topic that refuses the publish at the SDK level
+    topic = boto3.client("sns").create_topic(Name="automation-alerts")["TopicArn"]
+    tracked.faults.error("sns", "Publish", "AuthorizationError", status=403)
+
+    # When the watchdog opens the LATE incident
+    _pass(tracked, SnsAlerts(topic))
+
+    # Then the incident shows the alert with why it did not go out, not as sent
+    [incident] = IncidentModel.query(incident_key("sequences"))
+    [alert] = incident.alerts
+    assert alert.subject == "DevSphere Automation: sequences is LATE"
+    assert alert.error is not None and "AuthorizationError" in alert.error
+    assert tracked.faults.total == 1
+    report()
+
+
+def test_given_the_alert_topic_accepting_then_the_incident_records_the_alert_as_sent(tracked, report):
+    topic = boto3.client("sns").create_topic(Name="automation-alerts")["TopicArn"]
+
+    _pass(tracked, SnsAlerts(topic))
+
+    [incident] = IncidentModel.query(incident_key("sequences"))
+    [alert] = incident.alerts
+    assert alert.error is None
     report()

@@ -69,7 +69,7 @@ def test_given_a_late_job_then_its_status_counts_the_missed_ticks_and_names_its_
     assert (incident["kind"], incident["open"]) == ("LATE", True)
     assert incident["missed_tick"] == "2026-11-27T06:30:00Z"
     assert incident["alerts"] == [
-        {"at": "2026-11-27T06:41:00Z", "subject": "DevSphere Automation: sequences is LATE"}
+        {"at": "2026-11-27T06:41:00Z", "subject": "DevSphere Automation: sequences is LATE", "error": None}
     ]
     listed = {job["job"]: job["incident"] for job in api("GET", "/jobs").body["jobs"]}
     assert listed["sequences"]["incident_id"] == incident["incident_id"]
