@@ -28,8 +28,10 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "/jobs/{job}/runs": ("POST",),
     "/jobs/{job}/pause": ("POST",),
     "/jobs/{job}/resume": ("POST",),
+    "/jobs/{job}/activity": ("GET",),
     "/runs": ("GET",),
     "/runs/{run_id}": ("GET",),
+    "/runs/{run_id}/cancel": ("POST",),
     "/runs/{run_id}/unconfirmed/release": ("POST",),
     "/openapi.json": ("GET",),
 }
