@@ -1,4 +1,4 @@
-"""Cooperative cancel against moto: the run stops at its next checkpoint, keeps what it did, ends CANCELLED."""
+"""Cooperative cancel against moto: a run stops at its next checkpoint, keeps what it did, ends CANCELLED."""
 
 from __future__ import annotations
 
