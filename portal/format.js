@@ -47,9 +47,14 @@ export const RUN_STATUS = {
   FAILED: { tone: "bad", icon: "✕", meaning: "Stopped with an error." },
   TIMED_OUT: { tone: "bad", icon: "✕", meaning: "Ran out of time and was stopped." },
   SKIPPED: { tone: "muted", icon: "–", meaning: "Not started: another run of this job was in flight." },
+  CANCELLED: {
+    tone: "muted",
+    icon: "■",
+    meaning: "Stopped by an admin; what it did before stopping is kept.",
+  },
 };
 
-export const FINAL_STATUSES = new Set(["SUCCEEDED", "PARTIAL", "FAILED", "TIMED_OUT", "SKIPPED"]);
+export const FINAL_STATUSES = new Set(["SUCCEEDED", "PARTIAL", "FAILED", "TIMED_OUT", "SKIPPED", "CANCELLED"]);
 export const STANDARD_COUNTS = ["processed", "succeeded", "failed", "skipped"];
 
 export function label(value) {
@@ -209,6 +214,8 @@ export function outcomeText(run) {
       return `Timed out — ${error}`;
     case "SKIPPED":
       return "Skipped — another run of this job was in flight";
+    case "CANCELLED":
+      return `Cancelled — ${run.error ? run.error.message : "stopped by an admin"}; ${headlineCount(counts)}`;
     default:
       return label(run.status);
   }

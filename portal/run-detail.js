@@ -13,6 +13,7 @@ import {
   timeNode,
 } from "./format.js";
 import { errorPanel, liveData } from "./live.js";
+import { cancelControl, unconfirmedPanel } from "./run-actions.js";
 import { triggerNode } from "./runs-table.js";
 
 const FOLLOW_MS = 2000;
@@ -296,7 +297,7 @@ export function outcomeBanner(run, testid) {
   );
 }
 
-function renderRunBody(run, jobTitles) {
+function renderRunBody(run, jobTitles, ctx) {
   return [
     h(
       "div",
@@ -320,6 +321,7 @@ function renderRunBody(run, jobTitles) {
       copyButton(run.run_id),
     ),
     outcomeBanner(run, "run-detail-outcome"),
+    cancelControl(ctx, run, (updated) => ctx.showRun(updated)),
     run.blocked_by
       ? h(
           "p",
@@ -331,6 +333,7 @@ function renderRunBody(run, jobTitles) {
       : null,
     errorPanelFor(run),
     itemErrorsPanel(run),
+    unconfirmedPanel(ctx, run),
     h(
       "div",
       { class: "detail-grid" },
@@ -344,13 +347,21 @@ function renderRunBody(run, jobTitles) {
 export function renderRun(main, ctx, runId) {
   const body = h("div", { class: "run-body" });
   let shown = null;
+  // An action on the run answers with the run as it is now: shown at once, even after the page stopped asking.
+  const runCtx = {
+    ...ctx,
+    showRun: (run) => {
+      shown = run;
+      replace(body, ...renderRunBody(run, ctx.jobTitles(), runCtx));
+    },
+  };
   const live = liveData({
     every: FOLLOW_MS,
     load: () => ctx.api(`/runs/${encodeURIComponent(runId)}`),
     render: (run) => {
       shown = run;
       document.title = `Run ${shortId(run.run_id)} · ${label(run.status)} · Automation · DevSphere OS`;
-      replace(body, ...renderRunBody(run, ctx.jobTitles()));
+      replace(body, ...renderRunBody(run, ctx.jobTitles(), runCtx));
       // A finished run never changes again: stop asking.
       if (FINAL_STATUSES.has(run.status)) {
         live.stop();
@@ -367,7 +378,7 @@ export function renderRun(main, ctx, runId) {
   );
   // Opened from a link, the page has no job titles yet: show the job's name once they arrive.
   ctx.ensureJobs().then(() => {
-    if (shown) replace(body, ...renderRunBody(shown, ctx.jobTitles()));
+    if (shown) replace(body, ...renderRunBody(shown, ctx.jobTitles(), runCtx));
   });
   return live;
 }

@@ -14,6 +14,7 @@ import {
   statusBadge,
   timeNode,
 } from "./format.js";
+import { activityPanel } from "./activity.js";
 import { trendsPanel } from "./charts.js";
 import { errorPanel, liveData } from "./live.js";
 import { runsTable } from "./runs-table.js";
@@ -382,6 +383,7 @@ export function renderJob(main, ctx, jobName) {
   const body = h("div", { class: "job-body" });
   const titleNode = h("span", null, jobName);
   const crumbNode = h("span", null, jobName);
+  const activity = activityPanel(ctx, jobName);
   const live = liveData({
     every: REFRESH_MS,
     load: () => ctx.api(`/jobs/${encodeURIComponent(jobName)}`),
@@ -389,11 +391,13 @@ export function renderJob(main, ctx, jobName) {
       titleNode.textContent = job.title || job.job;
       crumbNode.textContent = job.title || job.job;
       document.title = `${job.title || job.job} · Automation · DevSphere OS`;
+      activity.update(job);
       replace(
         body,
         job.description ? h("p", { class: "lead" }, job.description) : null,
         jobCard(job, ctx.actions, { detail: true }),
         lastProblemPanel(job),
+        activity.node,
         trendsPanel(job.trends, job.stats),
         h(
           "section",
