@@ -233,8 +233,12 @@ class RunStats(_Model):
     window_days: int
     since: Timestamp
     complete: bool = Field(description="False when the window held more runs than one read takes")
-    runs: int = Field(description="Finished runs in the window")
-    by_status: dict[str, int] = Field(description="Runs in the window per status (finished and SKIPPED)")
+    runs: int = Field(
+        description="Finished runs in the window (CANCELLED ones are not: an admin stopped them)"
+    )
+    by_status: dict[str, int] = Field(
+        description="Runs in the window per status (finished, SKIPPED and CANCELLED, the last on its own)"
+    )
     success_rate: float | None = Field(description="SUCCEEDED / finished; PARTIAL is not a success")
     p50_duration_ms: int | None
     p95_duration_ms: int | None

@@ -37,7 +37,14 @@ def test_given_partial_and_failed_runs_when_summarised_then_only_succeeded_count
 
     assert stats["runs"] == 3
     assert stats["success_rate"] == round(1 / 3, 3)
-    assert stats["by_status"] == {"SUCCEEDED": 1, "PARTIAL": 1, "FAILED": 1, "TIMED_OUT": 0, "SKIPPED": 1}
+    assert stats["by_status"] == {
+        "SUCCEEDED": 1,
+        "PARTIAL": 1,
+        "FAILED": 1,
+        "TIMED_OUT": 0,
+        "SKIPPED": 1,
+        "CANCELLED": 0,
+    }
 
 
 def test_given_no_finished_runs_then_no_rate_and_no_durations():
