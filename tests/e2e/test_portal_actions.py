@@ -196,6 +196,7 @@ def test_given_a_running_run_when_cancelled_from_its_page_then_it_ends_cancelled
     cancel_row = page.get_by_test_id("job-activity").locator("tbody tr[data-action=CANCEL]")
     expect(cancel_row).to_contain_text("e2e: wrong template")
     expect(cancel_row.get_by_role("link")).to_have_attribute("href", f"#/runs/{run_id}")
+    assert _axe_blocking(page) == []
 
 
 def test_given_a_run_with_an_unconfirmed_email_when_releasing_it_then_the_dialog_explains_and_reports(

@@ -162,3 +162,22 @@ def test_given_the_journal_refusing_writes_when_running_now_then_the_run_starts_
     assert run_log.get_run(reply.body["run"]["run_id"]).status == RunStatus.QUEUED
     assert "could not be recorded in the activity trail" in reply.headers["Audit-Warning"]
     assert _actions(api, "sequences")["entries"] == []
+
+
+def test_given_the_journal_refusing_writes_when_pausing_then_the_job_is_paused_all_the_same(api, run_log):
+    faults = Faults()
+    faults.error(
+        "dynamodb",
+        "PutItem",
+        "AccessDeniedException",
+        times=10,
+        when=lambda params: str(params.get("TableName", "")).endswith("journal"),
+    )
+    with faults.active():
+        reply = api("POST", "/jobs/follow-ups/pause", body={"reason": "CRM migration"})
+
+    assert faults.total == 1
+    assert reply.status == 200 and reply.body["health"] == "PAUSED"
+    assert "PAUSE was done, but it could not be recorded" in reply.headers["Audit-Warning"]
+    assert run_log.get_state("follow-ups").paused is True
+    assert _actions(api)["entries"] == []
