@@ -9,6 +9,7 @@ calls these.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -87,11 +88,13 @@ def start_manual_run(
     invoker: LambdaInvoker,
     clock: Clock,
     idempotency_key: str | None = None,
-) -> ManualRun:
+    on_queued: Callable[[RunModel], None] | None = None,
+) -> RunModel:
     """Queues a run holding the job's lock, then invokes the job's function asynchronously to run it.
 
     Raises JobBusyError while another run is in flight. A repeated idempotency key returns the run the
-    first request created, without invoking (or auditing) again.
+    first request created, without invoking again. `on_queued` is called once the new run is queued, before
+    it is invoked (not for a repeated request): where the caller audits its own action.
     """
     now = clock.now()
     run_id = new_run_id(now)
@@ -100,15 +103,50 @@ def start_manual_run(
     run = run_log.create_queued(job.name, run_id, now, lease_until, caller, reason, idempotency_key)
     if run.run_id != run_id:
         logger.info("repeated run-now request", extra={"run_id": run.run_id, "job": job.name})
-        return ManualRun(run)
+        return run
     logger.info("manual run queued", extra={"run_id": run_id, "job": job.name, "by": caller.sub})
-    warning = audit(run_log, job.name, Action.RUN_NOW, caller, now, reason=reason, run_id=run_id)
+    if on_queued is not None:
+        on_queued(run)
     try:
         invoker.invoke_async(get_settings().function_name(job.name), manual_payload(job.name, run_id))
     except InvokeError as error:
         logger.exception("manual run could not be started", extra={"run_id": run_id, "job": job.name})
-        return ManualRun(_fail_unstarted(run_id, str(error), run_log, clock), warning)
-    return ManualRun(run_log.get_run(run_id), warning)
+        return _fail_unstarted(run_id, str(error), run_log, clock)
+    return run_log.get_run(run_id)
+
+
+def run_now(
+    job: JobDefinition,
+    caller: Caller,
+    reason: str,
+    *,
+    run_log: RunLog,
+    invoker: LambdaInvoker,
+    clock: Clock,
+    idempotency_key: str | None = None,
+) -> ManualRun:
+    """An admin's run now: `start_manual_run`, recorded as RUN_NOW in the job's activity once the run is
+    queued (a repeated request records nothing again)."""
+    warnings: list[str] = []
+
+    def audited(run: RunModel) -> None:
+        warning = audit(
+            run_log, job.name, Action.RUN_NOW, caller, run.queued_at, reason=reason, run_id=run.run_id
+        )
+        if warning is not None:
+            warnings.append(warning)
+
+    run = start_manual_run(
+        job,
+        caller,
+        reason,
+        run_log=run_log,
+        invoker=invoker,
+        clock=clock,
+        idempotency_key=idempotency_key,
+        on_queued=audited,
+    )
+    return ManualRun(run, warnings[0] if warnings else None)
 
 
 def _fail_unstarted(run_id: str, reason: str, run_log: RunLog, clock: Clock) -> RunModel:

@@ -9,7 +9,7 @@ from functions.catalog import get_job
 from functions.data.run_types import Caller
 from functions.data.vocabulary import RunStatus
 from functions.lifecycle.events import manual_payload
-from functions.lifecycle.manual import cancel_run, start_manual_run
+from functions.lifecycle.manual import cancel_run, run_now
 from functions.lifecycle.runner import CHECKPOINT_ITEMS
 
 ADMIN = Caller(sub="sub-alice", username="alice", groups=("admin",))
@@ -31,7 +31,7 @@ def test_given_a_lost_answer_on_the_cancel_mark_when_retried_then_it_is_recognis
 ):
     # Given a queued manual run of 5 due emails, and the cancel mark's answer lost once
     world.seed_steps(5)
-    run = start_manual_run(
+    run = run_now(
         get_job("sequences"), ADMIN, "go", run_log=world.run_log, invoker=world.invoker, clock=world.clock
     ).run
     world.faults.lose_answer("dynamodb", "UpdateItem", when=_cancel_mark)

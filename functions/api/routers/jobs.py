@@ -28,8 +28,8 @@ from functions.clock import Clock, isoformat
 from functions.data.errors import NotFoundError
 from functions.data.run_log import RunLog
 from functions.data.run_types import Caller
+from functions.lifecycle import manual
 from functions.lifecycle.invoker import LambdaInvoker
-from functions.lifecycle.manual import start_manual_run
 from functions.lifecycle.status import collect_status
 from functions.lifecycle.views import activity_view, run_detail
 
@@ -158,7 +158,7 @@ def run_now(
     ] = None,
 ) -> Response[RunAccepted]:
     definition = get_job(job)
-    started = start_manual_run(
+    started = manual.run_now(
         definition,
         caller,
         body.reason,

@@ -21,7 +21,6 @@ class FakeRunLog:
         self.taken_over = taken_over
         self.runs: dict[str, RunModel] = {}
         self.finished: list[str] = []
-        self.activity: list[tuple] = []
 
     def create_queued(self, job, run_id, now, lease_until, caller, reason, idempotency=None):
         self.runs[run_id] = RunModel(run_id, job=job, status="QUEUED", trigger="MANUAL", queued_at=now)
@@ -33,9 +32,6 @@ class FakeRunLog:
         self.finished.append(run_id)
         self.runs[run_id].status = outcome.status.value
         return self.runs[run_id]
-
-    def record_activity(self, job, action, caller, now, **fields):
-        self.activity.append((job, action, fields.get("run_id")))
 
     def get_run(self, run_id):
         if self.taken_over:
@@ -51,7 +47,7 @@ class TimingOutInvoker(LambdaInvoker):
 def _start(run_log, clock):
     return start_manual_run(
         get_job("sequences"), CALLER, "retry", run_log=run_log, invoker=TimingOutInvoker(), clock=clock
-    ).run
+    )
 
 
 def test_given_an_invoke_error_but_the_run_was_taken_over_when_starting_then_the_running_run_is_returned(
