@@ -12,6 +12,7 @@ import {
   timeNode,
 } from "./format.js";
 import { countsList, errorSummary, logsLink, outcomeBanner } from "./run-detail.js";
+import { openCancelDialog } from "./run-actions.js";
 
 const FOLLOW_MS = 2000;
 const MAX_REASON = 500;
@@ -391,8 +392,33 @@ export function createDialogs(ctx) {
                   ? `Lost contact (${lastError.message}); still trying every 2 s…`
                   : "Checking every 2 s. You can close this; the run carries on.",
               ),
-              h("footer", { class: "dialog-actions" }, closeButton("Close")),
+              current.cancel
+                ? h(
+                    "p",
+                    { class: "notice notice-warn", testid: "run-follow-cancel-requested" },
+                    `Cancel requested by ${current.cancel.by}: the run stops at its next checkpoint.`,
+                  )
+                : null,
+              h("footer", { class: "dialog-actions" }, closeButton("Close"), current.cancel ? null : cancelButton()),
             ],
+      );
+    }
+
+    function cancelButton() {
+      return h(
+        "button",
+        {
+          type: "button",
+          class: "button button-danger",
+          testid: "run-follow-cancel",
+          onclick: () => {
+            // The cancel dialog takes this dialog's place; following resumes once the cancel is recorded.
+            stopped = true;
+            clearTimeout(timer);
+            openCancelDialog(ctx, current, (run) => follow(title, run), { keepOpen: true });
+          },
+        },
+        "Cancel run…",
       );
     }
 

@@ -48,9 +48,22 @@ export const RUN_STATUS = {
   TIMED_OUT: { tone: "bad", icon: "✕", meaning: "Ran out of time and was stopped." },
   SKIPPED: { tone: "muted", icon: "–", meaning: "Not started: another run of this job was in flight." },
   MISSED: { tone: "late", icon: "!", meaning: "The scheduled tick started no run within its grace." },
+  CANCELLED: {
+    tone: "muted",
+    icon: "■",
+    meaning: "Stopped by an admin; what it did before stopping is kept.",
+  },
 };
 
-export const FINAL_STATUSES = new Set(["SUCCEEDED", "PARTIAL", "FAILED", "TIMED_OUT", "SKIPPED", "MISSED"]);
+export const FINAL_STATUSES = new Set([
+  "SUCCEEDED",
+  "PARTIAL",
+  "FAILED",
+  "TIMED_OUT",
+  "SKIPPED",
+  "MISSED",
+  "CANCELLED",
+]);
 export const STANDARD_COUNTS = ["processed", "succeeded", "failed", "skipped"];
 
 export function label(value) {
@@ -218,6 +231,8 @@ export function outcomeText(run) {
         : run.skip_reason || "";
       return `Missed — ${what}. ${after}`.trim();
     }
+    case "CANCELLED":
+      return `Cancelled — ${run.error ? run.error.message : "stopped by an admin"}; ${headlineCount(counts)}`;
     default:
       return label(run.status);
   }

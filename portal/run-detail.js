@@ -14,6 +14,7 @@ import {
 } from "./format.js";
 import { errorPanel, liveData } from "./live.js";
 import { recoveryPanel, retryOfNotice } from "./recovery.js";
+import { cancelControl, unconfirmedPanel } from "./run-actions.js";
 import { triggerNode } from "./runs-table.js";
 
 const FOLLOW_MS = 2000;
@@ -327,6 +328,7 @@ function renderRunBody(run, jobTitles, ctx) {
     ),
     outcomeBanner(run, "run-detail-outcome"),
     retryOfNotice(run),
+    cancelControl(ctx, run, (updated) => ctx.showRun(updated)),
     run.blocked_by
       ? h(
           "p",
@@ -339,6 +341,7 @@ function renderRunBody(run, jobTitles, ctx) {
     errorPanelFor(run),
     itemErrorsPanel(run),
     recoveryPanel(run, ctx),
+    unconfirmedPanel(ctx, run),
     h(
       "div",
       { class: "detail-grid" },
@@ -352,13 +355,21 @@ function renderRunBody(run, jobTitles, ctx) {
 export function renderRun(main, ctx, runId) {
   const body = h("div", { class: "run-body" });
   let shown = null;
+  // An action on the run answers with the run as it is now: shown at once, even after the page stopped asking.
+  const runCtx = {
+    ...ctx,
+    showRun: (run) => {
+      shown = run;
+      replace(body, ...renderRunBody(run, ctx.jobTitles(), runCtx));
+    },
+  };
   const live = liveData({
     every: FOLLOW_MS,
     load: () => ctx.api(`/runs/${encodeURIComponent(runId)}`),
     render: (run) => {
       shown = run;
       document.title = `Run ${shortId(run.run_id)} · ${label(run.status)} · Automation · DevSphere OS`;
-      replace(body, ...renderRunBody(run, ctx.jobTitles(), ctx));
+      replace(body, ...renderRunBody(run, ctx.jobTitles(), runCtx));
       // A finished run never changes again: stop asking.
       if (FINAL_STATUSES.has(run.status)) {
         live.stop();
@@ -375,7 +386,7 @@ export function renderRun(main, ctx, runId) {
   );
   // Opened from a link, the page has no job titles yet: show the job's name once they arrive.
   ctx.ensureJobs().then(() => {
-    if (shown) replace(body, ...renderRunBody(shown, ctx.jobTitles(), ctx));
+    if (shown) replace(body, ...renderRunBody(shown, ctx.jobTitles(), runCtx));
   });
   return live;
 }

@@ -14,6 +14,7 @@ import {
   statusBadge,
   timeNode,
 } from "./format.js";
+import { activityPanel } from "./activity.js";
 import { trendsPanel } from "./charts.js";
 import { errorPanel, liveData } from "./live.js";
 import { runsTable } from "./runs-table.js";
@@ -385,6 +386,7 @@ export function renderJob(main, ctx, jobName) {
   const titleNode = h("span", null, jobName);
   const crumbNode = h("span", null, jobName);
   const incidents = jobIncidentsPanel(ctx, jobName);
+  const activity = activityPanel(ctx, jobName);
   const live = liveData({
     every: REFRESH_MS,
     load: () => ctx.api(`/jobs/${encodeURIComponent(jobName)}`),
@@ -393,11 +395,13 @@ export function renderJob(main, ctx, jobName) {
       crumbNode.textContent = job.title || job.job;
       document.title = `${job.title || job.job} · Automation · DevSphere OS`;
       incidents.update(job);
+      activity.update(job);
       replace(
         body,
         job.description ? h("p", { class: "lead" }, job.description) : null,
         jobCard(job, ctx.actions, { detail: true }),
         lastProblemPanel(job),
+        activity.node,
         trendsPanel(job.trends, job.stats),
         h(
           "section",

@@ -19,11 +19,25 @@ from functions.api.cursor import InvalidCursorError
 from functions.api.edges import BodyTooDeepError, BodyTooLargeError, echo
 from functions.catalog import JOB_NAMES, UnknownJobError
 from functions.data.errors import JobBusyError, NotFoundError, ScheduleError, StorageError
+from functions.data.run_fencing import NotCancellableError
 from functions.lifecycle.manual import NothingToReleaseError, RunNotStartedError
 from functions.lifecycle.recovery import NothingFailedError, NotRetryableError
 from functions.observability import logger
 
 MAX_DETAILS = 20
+# An admin action that was done but could not be recorded in the job's activity trail says so here.
+AUDIT_WARNING = "Audit-Warning"
+AUDIT_WARNING_DOC: dict[str, Any] = {
+    AUDIT_WARNING: {
+        "description": "Set when the action was done but its activity entry could not be recorded",
+        "schema": {"type": "string"},
+    }
+}
+
+
+def audit_headers(warning: str | None) -> dict[str, str]:
+    # Header values travel as latin-1: keep the warning to plain ASCII.
+    return {AUDIT_WARNING: warning.encode("ascii", "replace").decode()} if warning else {}
 
 
 class InvalidRequestError(Exception):
@@ -179,6 +193,16 @@ def register_error_handlers(app: ApiGatewayResolver) -> None:
     @app.exception_handler(NotRetryableError)
     def on_not_retryable(error: NotRetryableError) -> Response:
         return error_response(HTTPStatus.CONFLICT, "RUN_NOT_RETRYABLE", str(error), run_status=error.status)
+
+    @app.exception_handler(NotCancellableError)
+    def on_not_cancellable(error: NotCancellableError) -> Response:
+        return error_response(
+            HTTPStatus.CONFLICT,
+            "RUN_NOT_CANCELLABLE",
+            str(error),
+            run_id=error.run_id,
+            run_status=error.status,
+        )
 
     @app.exception_handler(RunNotStartedError)
     def on_run_not_started(error: RunNotStartedError) -> Response:

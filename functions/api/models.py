@@ -78,6 +78,10 @@ class ReleaseRequest(_Model):
     )
 
 
+class CancelRunRequest(_Model):
+    reason: Reason = Field(description="Why the run is stopped; shown on the run and in the job's activity.")
+
+
 # --- runs --------------------------------------------------------------------------------------
 
 
@@ -124,6 +128,12 @@ class ReleaseView(_Model):
     at: Timestamp
     reason: str
     claims: list[str]
+
+
+class CancelView(_Model):
+    by: str
+    at: Timestamp
+    reason: str
 
 
 class LogsView(_Model):
@@ -174,6 +184,10 @@ class RunDetail(RunSummary):
         description="Emails that may or may not have gone out: never resent until released"
     )
     releases: list[ReleaseView] = Field(description="Who released unconfirmed emails of this run, when, why")
+    cancel: CancelView | None = Field(
+        default=None,
+        description="Set once an admin asked the run to stop: it ends CANCELLED at its next checkpoint",
+    )
     failures_by_reason: list[ReasonGroup] = Field(description="Failed items grouped by cause, largest first")
     logs: LogsView | None
     retry_of: str | None = Field(
@@ -214,6 +228,10 @@ class RetryAccepted(_Model):
     not_released: list[ItemErrorView]
     summary: str | None = Field(description="What was released; null when the request repeated a key")
     repeated: bool = Field(description="True when an earlier request with this Idempotency-Key did the work")
+
+
+class CancelAccepted(_Model):
+    run: RunDetail
 
 
 class SearchView(_Model):
@@ -260,9 +278,11 @@ class RunStats(_Model):
     window_days: int
     since: Timestamp
     complete: bool = Field(description="False when the window held more runs than one read takes")
-    runs: int = Field(description="Finished runs and MISSED ticks in the window")
+    runs: int = Field(
+        description="Finished runs and MISSED ticks in the window; CANCELLED runs are not (an admin stopped them)"
+    )
     by_status: dict[str, int] = Field(
-        description="Runs in the window per status (finished, MISSED and SKIPPED)"
+        description="Runs in the window per status: finished, MISSED, SKIPPED and CANCELLED (on its own)"
     )
     success_rate: float | None = Field(
         description="SUCCEEDED / (finished + MISSED); PARTIAL and MISSED are not successes"
@@ -346,7 +366,26 @@ class JobStatus(_Model):
     recent_runs: list[RunSummary] = Field(description="Newest first.")
 
 
+class ActivityView(_Model):
+    action: str = Field(
+        description="PAUSE, RESUME, RUN_NOW, RETRY, RELEASE_PARKED, RELEASE_UNCONFIRMED, CANCEL"
+    )
+    at: Timestamp
+    by: str = Field(description="The admin's username (or Cognito sub)")
+    reason: str | None
+    run_id: str | None = Field(description="The run the action started or acted on")
+    detail: str | None = Field(description="A short line, e.g. 'released 3 of 4 unconfirmed emails'")
+
+
+class ActivityPage(_Model):
+    entries: list[ActivityView] = Field(description="Newest first")
+    next_cursor: str | None = Field(description="Pass as `cursor` for older entries; null on the last page.")
+
+
 class JobDetail(JobStatus):
+    activity: list[ActivityView] = Field(
+        default_factory=list, description="The latest admin actions on the job, newest first"
+    )
     last_failure_run: RunDetail | None = Field(description="The last failed run, to read before re-running.")
     last_problem_run: RunDetail | None = Field(description="The last problem run in full.")
     trends: list[DayTrend] = Field(description="Per day of the window, oldest first")

@@ -63,6 +63,14 @@ class ReleaseAttribute(MapAttribute[str, Any]):
     claims = ListAttribute(of=UnicodeAttribute, default=list)
 
 
+class CancelAttribute(MapAttribute[str, Any]):
+    """An admin's request to stop a run in flight: the runner honours it at its next checkpoint."""
+
+    by = CallerAttribute()
+    at = UTCDateTimeAttribute()
+    reason = UnicodeAttribute()
+
+
 class LogsAttribute(MapAttribute[str, Any]):
     log_group = UnicodeAttribute(null=True)
     log_stream = UnicodeAttribute(null=True)
@@ -137,6 +145,7 @@ class RunModel(Model):
     item_errors = ListAttribute(of=ItemErrorAttribute, default=list)
     unconfirmed = ListAttribute(of=UnconfirmedAttribute, default=list)
     releases = ListAttribute(of=ReleaseAttribute, default=list)
+    cancel = CancelAttribute(null=True)
     logs = LogsAttribute(null=True)
 
     cursor = UnicodeAttribute(null=True)

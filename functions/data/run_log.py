@@ -36,6 +36,7 @@ from functions.data.errors import (
 from functions.data.incidents import Incidents
 from functions.data.job_state import JobStateWrites
 from functions.data.models import (
+    CancelAttribute,
     IdempotencyModel,
     ItemErrorAttribute,
     JobStateModel,
@@ -48,7 +49,15 @@ from functions.data.models import (
     tick_key,
 )
 from functions.data.retry import Backoff
-from functions.data.run_fencing import Fence, lock_is_free, not_paused, outcome_state_actions, take_lock
+from functions.data.run_fencing import (
+    Fence,
+    NotCancellableError,
+    lock_is_free,
+    not_paused,
+    outcome_state_actions,
+    refused_by_cancel,
+    take_lock,
+)
 from functions.data.run_queries import RunQueries
 from functions.data.run_types import (
     MAX_ITEM_ERRORS,
@@ -387,9 +396,12 @@ class RunLog(RunQueries, JobStateWrites, ActivityTrail, Incidents):
             run_actions.append(RunModel.deadline_at.set(lease_until))
             state_actions.append(JobStateModel.lock_expires_at.set(lease_until))
 
+        fence = Fence.segment(segment)
+
         def attempt() -> None:
             transaction = self._transaction()
-            transaction.update(run, actions=run_actions, condition=Fence.segment(segment).condition)
+            # ALL_OLD on a refusal tells a cancel mark from a lost run, without a read per checkpoint.
+            transaction.update(run, actions=run_actions, condition=fence.condition, return_values="ALL_OLD")
             transaction.update(
                 JobStateModel(job_state_key(run.job)),
                 actions=state_actions,
@@ -398,6 +410,11 @@ class RunLog(RunQueries, JobStateWrites, ActivityTrail, Incidents):
             try:
                 commit(transaction, f"saving the progress of run {run.run_id}")
             except ConditionRefusedError as refused:
+                cancel = (
+                    None if refused.at(1) else refused_by_cancel(run.run_id, fence, refused.refused.get(0))
+                )
+                if cancel is not None:
+                    raise cancel from refused
                 raise StaleRunError(
                     f"run {run.run_id} segment {segment} no longer owns the run or its job"
                 ) from refused
@@ -433,7 +450,7 @@ class RunLog(RunQueries, JobStateWrites, ActivityTrail, Incidents):
             run_actions.append(RunModel.error.set(outcome.error.to_attribute()))
         state = self.get_state(run.job)
         transaction = self._transaction()
-        transaction.update(run, actions=run_actions, condition=fence.condition)
+        transaction.update(run, actions=run_actions, condition=fence.condition, return_values="ALL_OLD")
         outcome_actions = outcome_state_actions(run.job, run_id, status, now)
         newer_reported = state.last_run_id is not None and state.last_run_id > run_id
         if state.lock_run_id == run_id:
@@ -457,12 +474,49 @@ class RunLog(RunQueries, JobStateWrites, ActivityTrail, Incidents):
             commit(transaction, f"recording the outcome of run {run_id}")
         except ConditionRefusedError as refused:
             if refused.at(0):
+                cancel = refused_by_cancel(run_id, fence, refused.refused.get(0))
+                if cancel is not None:
+                    raise cancel from refused
                 raise StaleRunError(f"run {run_id} was closed by another writer") from refused
             # The job state moved between the read and the write: read it again and decide again.
             raise TransientStorageError(
                 f"the state of '{run.job}' changed while run {run_id} finished"
             ) from refused
         return self.get_run(run_id)
+
+    def request_cancel(self, run_id: str, caller: Caller, reason: str, now: datetime) -> RunModel:
+        """Marks a QUEUED or RUNNING run to be cancelled; its runner ends it at its next checkpoint.
+
+        Raises NotFoundError, or NotCancellableError naming the run's status (finished, or a cancel pending).
+        """
+        mark = CancelAttribute(by=caller.to_attribute(), at=now, reason=reason)
+        in_flight = RunModel.status.is_in(RunStatus.QUEUED.value, RunStatus.RUNNING.value)
+
+        def attempt() -> RunModel:
+            run = RunModel(run_id)
+            with storage_errors(f"cancelling run {run_id}"):
+                try:
+                    run.update(
+                        actions=[RunModel.cancel.set(mark)],
+                        condition=in_flight & RunModel.cancel.does_not_exist(),
+                    )
+                except PynamoDBException as error:
+                    if not is_condition_failure(error):
+                        raise
+                    return self._explain_cancel_refusal(run_id, caller, now)
+            return run
+
+        result: RunModel = self._retrying(f"cancelling run {run_id}", attempt)
+        return result
+
+    def _explain_cancel_refusal(self, run_id: str, caller: Caller, now: datetime) -> RunModel:
+        run = self.get_run(run_id)
+        cancel = run.cancel
+        if cancel is not None and cancel.by.sub == caller.sub and cancel.at == now:
+            return run  # this very mark landed on an earlier attempt whose answer was lost
+        pending = cancel is not None and RunStatus(run.status).in_flight
+        by = (cancel.by.username or cancel.by.sub) if cancel is not None and pending else None
+        raise NotCancellableError(run_id, run.status, by)
 
     def record_release(
         self, run_id: str, caller: Caller, reason: str, claims: list[str], now: datetime

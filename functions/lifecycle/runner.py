@@ -18,7 +18,7 @@ from functions.data.errors import (
     TransientStorageError,
 )
 from functions.data.models import RunModel
-from functions.data.run_fencing import Fence
+from functions.data.run_fencing import CancelRequestedError, Fence, cancel_requested
 from functions.data.run_log import RunLog
 from functions.data.run_types import LogLocation, Outcome, RunError
 from functions.data.vocabulary import RunStatus
@@ -197,28 +197,18 @@ class JobRunner:
         checkpoints = Checkpoints(self.run_log, run, progress, self.clock)
         progress.after_item = checkpoints.after_item
         try:
-            while True:
-                try:
-                    checkpoints.cursor = self.work(progress, checkpoints.cursor)
-                except StaleRunError:
-                    raise
-                except Exception as error:
-                    logger.exception("run failed")
-                    outcome = Outcome(
-                        RunStatus.FAILED,
-                        dict(progress.counts),
-                        progress.item_errors,
-                        describe_exception(error),
-                        progress.unconfirmed,
-                    )
-                    break
-                if checkpoints.cursor is None:
-                    outcome = progress.outcome()
-                    break
-                if timedelta(milliseconds=context.get_remaining_time_in_millis()) < self.margin:
-                    return self._continue(run, progress, checkpoints.cursor, context)
-                checkpoints.save()
-            return self._finish(run, outcome)
+            # A run cancelled while queued, or between two segments, stops before its first item.
+            pending = cancel_requested(run)
+            if pending is not None:
+                return self._finish(run, cancelled(progress.outcome(), pending))
+            try:
+                result = self._work(run, progress, checkpoints, context)
+            except CancelRequestedError as cancel:
+                logger.warning(
+                    "run cancelled at a checkpoint", extra={"by": cancel.by, "counts": progress.counts}
+                )
+                return self._finish(run, cancelled(progress.outcome(), cancel))
+            return result if isinstance(result, dict) else self._finish(run, result)
         except StaleRunError as superseded:
             # Decided by a condition: the watchdog or the failure recorder closed this run, or a newer
             # segment owns it. Its writes are fenced off; what it did is in its items' ledger.
@@ -227,6 +217,30 @@ class JobRunner:
                 extra={"reason": str(superseded), "counts": progress.counts},
             )
             return {"outcome": "superseded", "run_id": run.run_id, "counts": progress.counts}
+
+    def _work(
+        self, run: RunModel, progress: RunContext, checkpoints: Checkpoints, context: LambdaContext
+    ) -> Outcome | dict[str, Any]:
+        """Works page after page: the outcome, or the answer of handing over to a continuation."""
+        while True:
+            try:
+                checkpoints.cursor = self.work(progress, checkpoints.cursor)
+            except (StaleRunError, CancelRequestedError):
+                raise
+            except Exception as error:
+                logger.exception("run failed")
+                return Outcome(
+                    RunStatus.FAILED,
+                    dict(progress.counts),
+                    progress.item_errors,
+                    describe_exception(error),
+                    progress.unconfirmed,
+                )
+            if checkpoints.cursor is None:
+                return progress.outcome()
+            if timedelta(milliseconds=context.get_remaining_time_in_millis()) < self.margin:
+                return self._continue(run, progress, checkpoints.cursor, context)
+            checkpoints.save()
 
     def _continue(
         self, run: RunModel, progress: RunContext, cursor: str, context: LambdaContext
@@ -259,7 +273,14 @@ class JobRunner:
         return {"outcome": "continued", "run_id": run.run_id, "segment": segment, "counts": progress.counts}
 
     def _finish(self, run: RunModel, outcome: Outcome) -> dict[str, Any]:
-        finished = self.run_log.finish(run.run_id, outcome, self.clock.now(), Fence.segment(int(run.segment)))
+        segment = int(run.segment)
+        fence = Fence.cancelling(segment) if outcome.status is RunStatus.CANCELLED else Fence.segment(segment)
+        try:
+            finished = self.run_log.finish(run.run_id, outcome, self.clock.now(), fence)
+        except CancelRequestedError as cancel:
+            # The cancel landed before this outcome: it wins, and the run keeps everything it did.
+            outcome = cancelled(outcome, cancel)
+            finished = self.run_log.finish(run.run_id, outcome, self.clock.now(), Fence.cancelling(segment))
         record_run_metrics(outcome.status, outcome.counts, finished.duration_ms)
         logger.info(
             "run finished",
@@ -270,6 +291,12 @@ class JobRunner:
             },
         )
         return {"outcome": outcome.status.value, "run_id": run.run_id, "counts": outcome.counts}
+
+
+def cancelled(outcome: Outcome, cancel: CancelRequestedError) -> Outcome:
+    """The run as far as it got, closed CANCELLED with who stopped it and why."""
+    error = RunError(type="Cancelled", message=f"cancelled by {cancel.by}: {cancel.reason}", where="cancel")
+    return Outcome(RunStatus.CANCELLED, dict(outcome.counts), outcome.item_errors, error, outcome.unconfirmed)
 
 
 class Checkpoints:
@@ -292,7 +319,8 @@ class Checkpoints:
 
     def save(self) -> None:
         """A checkpoint that stays undecided is logged and left to the next one or to the outcome, which
-        carries the same counts; a fenced one (StaleRunError) stops the run."""
+        carries the same counts; a fenced one stops the run: StaleRunError when it was superseded,
+        CancelRequestedError when an admin cancelled it (read from the refused write, not a read per item)."""
         try:
             self._run_log.save_progress(
                 self._run,

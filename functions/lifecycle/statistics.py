@@ -22,9 +22,10 @@ WINDOW_DAYS = 7
 # The window is read by key (run ids sort by time); this caps one read at a few hundred kilobytes.
 MAX_WINDOW_RUNS = 1000
 PROBLEM_STATUSES = (RunStatus.FAILED, RunStatus.TIMED_OUT, RunStatus.PARTIAL, RunStatus.MISSED)
-# What the success rate divides by: every finished run and every tick that started none.
+# What the success rate divides by: every finished run and every tick that started none. CANCELLED is counted
+# on its own: an admin stopped the run, so it is neither a success nor a failure.
 COUNTED_STATUSES = (*FINISHED_STATUSES, RunStatus.MISSED)
-TREND_STATUSES = (*COUNTED_STATUSES, RunStatus.SKIPPED)
+TREND_STATUSES = (*COUNTED_STATUSES, RunStatus.SKIPPED, RunStatus.CANCELLED)
 
 
 def percentile(durations: Sequence[int], fraction: float) -> int | None:

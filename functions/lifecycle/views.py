@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from functions.clock import isoformat
-from functions.data.models import RunModel
+from functions.data.models import ActivityModel, RunModel
 from functions.lifecycle.errors import failures_by_reason, summarise_item_failures
 
 SUMMARY_LENGTH = 300
@@ -89,6 +89,15 @@ def run_detail(run: RunModel, ran_late_as: str | None = None) -> dict[str, Any]:
                 }
                 for release in run.releases or []
             ],
+            "cancel": (
+                {
+                    "by": run.cancel.by.username or run.cancel.by.sub,
+                    "at": _time(run.cancel.at),
+                    "reason": run.cancel.reason,
+                }
+                if run.cancel
+                else None
+            ),
             "failures_by_reason": failures_by_reason(run.item_error_values()),
             "retry_of": run.retry_of,
             "retried_by": list(run.retried_by or []),
@@ -105,6 +114,17 @@ def run_detail(run: RunModel, ran_late_as: str | None = None) -> dict[str, Any]:
         }
     )
     return detail
+
+
+def activity_view(entry: ActivityModel) -> dict[str, Any]:
+    return {
+        "action": entry.action,
+        "at": isoformat(entry.at),
+        "by": entry.by.username or entry.by.sub,
+        "reason": entry.reason,
+        "run_id": entry.run_id,
+        "detail": entry.detail,
+    }
 
 
 def problem_view(run: RunModel) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Runs: the run log, newest first with filters and cursor paging, and one run in full."""
+"""Runs: the run log, newest first with filters and cursor paging, one run in full, and cancelling a run."""
 
 from __future__ import annotations
 
@@ -6,22 +6,34 @@ from datetime import timedelta
 from http import HTTPStatus
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
+from functions.api.auth import current_caller
 from functions.api.cursor import decode_cursor, encode_cursor
 from functions.api.dependencies import get_clock, get_run_log
-from functions.api.errors import InvalidRequestError
-from functions.api.models import KnownJob, RunDetail, RunPage, RunSummary, SearchView, UtcTime
-from functions.api.routers import documented
+from functions.api.errors import AUDIT_WARNING_DOC, InvalidRequestError, audit_headers
+from functions.api.models import (
+    CancelAccepted,
+    CancelRunRequest,
+    KnownJob,
+    RunDetail,
+    RunPage,
+    RunSummary,
+    SearchView,
+    UtcTime,
+)
+from functions.api.routers import WITH_BODY, documented
 from functions.catalog import JOB_NAMES
 from functions.clock import Clock, isoformat
 from functions.data.errors import NotFoundError
 from functions.data.run_log import RunLog
-from functions.data.run_types import RunQuery
+from functions.data.run_types import Caller, RunQuery
 from functions.data.vocabulary import RunStatus, Trigger
 from functions.ids import is_run_id
+from functions.lifecycle.manual import cancel_run
 from functions.lifecycle.missed import late_run_of
 from functions.lifecycle.search import MAX_SEARCH_RUNS, search_runs
 from functions.lifecycle.statistics import WINDOW_DAYS
@@ -132,3 +144,40 @@ def get_run(
         raise NotFoundError("run", run_id)
     run = run_log.get_run(run_id)
     return RunDetail.model_validate(run_detail(run, ran_late_as=late_run_of(run_log, run)))
+
+
+@router.post(
+    "/runs/<run_id>/cancel",
+    operation_id="cancelRun",
+    summary="Ask a QUEUED or RUNNING run to stop; it ends CANCELLED at its next checkpoint",
+    description=(
+        "Cooperative: the run keeps what it did so far and stops before its next page or item (a queued run "
+        "stops as soon as its function picks it up). 409 `RUN_NOT_CANCELLABLE` names the status of a run "
+        "that already finished, or says a cancel is already pending. Recorded in the job's activity."
+    ),
+    tags=["runs"],
+    responses=documented(
+        HTTPStatus.ACCEPTED,
+        CancelAccepted,
+        "The cancel is recorded on the run; follow the run until it is CANCELLED",
+        HTTPStatus.CONFLICT,
+        *WITH_BODY,
+        headers=AUDIT_WARNING_DOC,
+    ),
+)
+def cancel(
+    run_id: Annotated[str, Path(description="Run id (ULID)")],
+    body: CancelRunRequest,
+    caller: Annotated[Caller, Depends(current_caller)],
+    run_log: Annotated[RunLog, Depends(get_run_log)],
+    clock: Annotated[Clock, Depends(get_clock)],
+) -> Response[CancelAccepted]:
+    if not is_run_id(run_id):
+        raise NotFoundError("run", run_id)
+    requested = cancel_run(run_id, caller, body.reason, run_log=run_log, clock=clock)
+    return Response(
+        status_code=HTTPStatus.ACCEPTED.value,
+        content_type=content_types.APPLICATION_JSON,
+        body=CancelAccepted.model_validate({"run": run_detail(requested.run)}),
+        headers=audit_headers(requested.audit_warning),
+    )

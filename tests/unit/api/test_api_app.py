@@ -182,13 +182,21 @@ def test_given_the_openapi_route_when_fetched_then_it_serves_the_generated_docum
 
     assert reply.status == 200
     assert reply.raw_body == openapi_json(app)
-    jobs = {"/jobs", "/jobs/{job}", "/jobs/{job}/runs", "/jobs/{job}/pause", "/jobs/{job}/resume"}
+    jobs = {
+        "/jobs",
+        "/jobs/{job}",
+        "/jobs/{job}/runs",
+        "/jobs/{job}/pause",
+        "/jobs/{job}/resume",
+        "/jobs/{job}/activity",
+    }
     runs = {
         "/runs",
         "/runs/{run_id}",
         "/runs/{run_id}/unconfirmed/release",
         "/runs/{run_id}/parked/release",
         "/runs/{run_id}/retry",
+        "/runs/{run_id}/cancel",
     }
     assert set(reply.body["paths"]) == {*jobs, *runs, "/incidents"}
     assert reply.body["paths"]["/jobs/{job}/runs"]["post"]["responses"]["409"]["content"]

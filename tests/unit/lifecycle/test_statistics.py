@@ -44,6 +44,7 @@ def test_given_partial_and_failed_runs_when_summarised_then_only_succeeded_count
         "TIMED_OUT": 0,
         "MISSED": 0,
         "SKIPPED": 1,
+        "CANCELLED": 0,
     }
 
 
