@@ -279,7 +279,7 @@ class RunStats(_Model):
     since: Timestamp
     complete: bool = Field(description="False when the window held more runs than one read takes")
     runs: int = Field(
-        description="Finished runs and MISSED ticks in the window; CANCELLED runs are not (an admin stopped them)"
+        description="Finished runs and MISSED ticks in the window (not CANCELLED runs: an admin stopped them)"
     )
     by_status: dict[str, int] = Field(
         description="Runs in the window per status: finished, MISSED, SKIPPED and CANCELLED (on its own)"
