@@ -66,10 +66,19 @@ class CancelRequestedError(DataError):
     """An admin asked the run to stop: its writer ends it CANCELLED with what it has done so far."""
 
     def __init__(self, run_id: str, by: str, reason: str) -> None:
-        super().__init__(f"run {run_id} was cancelled by {by}: {reason}")
+        super().__init__(f"run {run_id} was {self._text(by, reason)}")
         self.run_id = run_id
         self.by = by
         self.reason = reason
+
+    @staticmethod
+    def _text(by: str, reason: str) -> str:
+        return f"cancelled by {by}: {reason}"
+
+    @property
+    def reason_text(self) -> str:
+        """ "cancelled by X: why", the way a CANCELLED run states it."""
+        return self._text(self.by, self.reason)
 
 
 class NotCancellableError(DataError):

@@ -295,7 +295,7 @@ class JobRunner:
 
 def cancelled(outcome: Outcome, cancel: CancelRequestedError) -> Outcome:
     """The run as far as it got, closed CANCELLED with who stopped it and why."""
-    error = RunError(type="Cancelled", message=f"cancelled by {cancel.by}: {cancel.reason}", where="cancel")
+    error = RunError(type="Cancelled", message=cancel.reason_text, where="cancel")
     return Outcome(RunStatus.CANCELLED, dict(outcome.counts), outcome.item_errors, error, outcome.unconfirmed)
 
 

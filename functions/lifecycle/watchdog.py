@@ -14,7 +14,7 @@ from functions.clock import isoformat
 from functions.data.errors import NotFoundError, StaleRunError, TransientStorageError
 from functions.data.incidents import IncidentOpening, incident_kind
 from functions.data.models import JobStateModel
-from functions.data.run_fencing import Fence
+from functions.data.run_fencing import Fence, cancel_requested
 from functions.data.run_log import RunLog
 from functions.data.run_types import Outcome, RunError, Unconfirmed
 from functions.data.vocabulary import Health, RunStatus
@@ -48,6 +48,15 @@ def _close_overdue(job: JobDefinition, run_log: RunLog, now: datetime) -> list[s
             status = RunStatus.TIMED_OUT
             error = RunError(
                 "TimedOut", f"no outcome was recorded by {isoformat(deadline)}", where="watchdog"
+            )
+        cancel = cancel_requested(run)
+        if cancel is not None:
+            # An admin asked it to stop: it did stop, only without saying so; failing the job would be a lie.
+            status = RunStatus.CANCELLED
+            error = RunError(
+                "Cancelled",
+                f"{cancel.reason_text}; then {error.message[:1].lower()}{error.message[1:]}",
+                where="watchdog",
             )
         unconfirmed = [Unconfirmed(**values) for values in run.unconfirmed_values()]
         outcome = Outcome(status, run.count_values(), run.item_error_values(), error, unconfirmed)

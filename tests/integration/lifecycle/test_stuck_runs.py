@@ -194,6 +194,45 @@ def test_given_a_queued_manual_run_that_never_started_when_the_watchdog_passes_t
     assert run.error.type == "NeverStarted"
 
 
+def test_given_a_cancelled_queued_run_never_picked_up_when_the_watchdog_passes_then_it_is_cancelled(
+    run_log, clock
+):
+    # Given a queued run an admin cancelled, whose function never picked it up
+    run_id = new_run_id(clock.now())
+    run_log.create_queued(
+        "follow-ups", run_id, clock.now(), clock.now() + timedelta(minutes=10), Caller(sub="u-1"), "try"
+    )
+    run_log.request_cancel(run_id, Caller(sub="u-2", username="grace"), "wrong template", clock.now())
+
+    # When the watchdog passes after its deadline
+    clock.advance(timedelta(minutes=13))
+    report = watch(CATALOG, run_log, RecordingAlerts(), clock.now())
+
+    # Then it ends as the admin asked, saying why it never ran, and the job is not called failing for it
+    run = run_log.get_run(run_id)
+    assert run.status == RunStatus.CANCELLED
+    assert run.error.message == (
+        "cancelled by grace: wrong template; then the run was queued but its function never picked it up"
+    )
+    assert report["follow-ups"]["health"] != "FAILING"
+
+
+def test_given_a_cancelled_run_killed_before_its_checkpoint_when_the_watchdog_passes_then_it_is_cancelled(
+    run_log, clock, lambda_context
+):
+    run_id, _ = _killed_run(run_log, clock, lambda_context)
+    run_log.request_cancel(run_id, Caller(sub="u-2", username="grace"), "stop it", clock.now())
+
+    clock.advance(timedelta(minutes=3, seconds=30))
+    report = watch(CATALOG, run_log, RecordingAlerts(), clock.now())
+
+    run = run_log.get_run(run_id)
+    assert run.status == RunStatus.CANCELLED
+    assert run.error.message.startswith("cancelled by grace: stop it; then no outcome was recorded by ")
+    assert report["sequences"]["marked_stuck"] == [run_id]
+    assert run_log.get_state("sequences").lock_run_id is None
+
+
 def test_given_a_queued_manual_run_when_its_invocation_arrives_twice_then_it_runs_once(
     run_log, clock, lambda_context
 ):

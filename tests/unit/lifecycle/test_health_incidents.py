@@ -42,7 +42,7 @@ def test_given_an_open_incident_then_it_shows_open_with_no_end_and_its_alerts():
 
     assert (view["open"], view["ended_at"], view["duration_ms"]) == (True, None, None)
     assert view["alerts"] == [
-        {"at": "2026-11-28T07:00:00Z", "subject": "DevSphere Automation: sequences is FAILING"}
+        {"at": "2026-11-28T07:00:00Z", "subject": "DevSphere Automation: sequences is FAILING", "error": None}
     ]
 
 
