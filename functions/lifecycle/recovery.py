@@ -11,7 +11,7 @@ those are released.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from functions.automations import follow_ups, renewal_reminders, scheduled_reports, sequences
@@ -28,7 +28,7 @@ from functions.data.run_log import RunLog
 from functions.data.run_types import Caller
 from functions.data.vocabulary import RunStatus
 from functions.lifecycle.invoker import LambdaInvoker
-from functions.lifecycle.manual import start_manual_run
+from functions.lifecycle.manual import audit, start_manual_run
 from functions.observability import logger
 
 Releaser = Callable[[str, datetime, Backoff], ReleaseOutcome]
@@ -63,6 +63,8 @@ class Released:
     run: RunModel
     released: list[ReleaseOutcome]
     not_released: list[ReleaseOutcome]
+    # Set when the release was done but its activity entry could not be recorded.
+    audit_warning: str | None = None
 
     @property
     def summary(self) -> str:
@@ -75,6 +77,7 @@ class Retry:
     run: RunModel
     # None when the request repeated an Idempotency-Key: the first request released, this one did nothing.
     release: Released | None
+    audit_warning: str | None = None
 
 
 def release_parked(
@@ -91,14 +94,16 @@ def release_parked(
     now = clock.now()
     _ensure_idle(run.job, now)
     result = _release(run, keys, now, run_log.backoff)
-    run_log.record_activity(
-        run.job, Action.RELEASE_PARKED, caller, now, reason=reason, run_id=run_id, detail=result.summary
+    # Released is released: an audit failure is said to the caller, never turned into a failed request.
+    summary = result.summary
+    warning = audit(
+        run_log, run.job, Action.RELEASE_PARKED, caller, now, reason=reason, run_id=run_id, detail=summary
     )
     logger.info(
         "parked items released",
         extra={"run_id": run_id, "by": caller.sub, "reason": reason, "summary": result.summary},
     )
-    return result
+    return replace(result, audit_warning=warning)
 
 
 def retry_failed(
@@ -137,7 +142,8 @@ def retry_failed(
     )
     if started.retry_of == run_id:
         _link(run_id, started.run_id, run_log.backoff)
-    run_log.record_activity(
+    warning = audit(
+        run_log,
         run.job,
         Action.RETRY,
         caller,
@@ -150,7 +156,7 @@ def retry_failed(
         "failed items retried",
         extra={"run_id": run_id, "new_run_id": started.run_id, "by": caller.sub, "summary": released.summary},
     )
-    return Retry(started, released)
+    return Retry(started, released, warning)
 
 
 def _link(run_id: str, new_run_id: str, backoff: Backoff) -> None:

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 
 from functions.api.auth import current_caller
 from functions.api.dependencies import get_clock, get_invoker, get_run_log
-from functions.api.errors import IdempotencyKeyMismatchError
+from functions.api.errors import AUDIT_WARNING_DOC, IdempotencyKeyMismatchError, audit_headers
 from functions.api.models import (
     IDEMPOTENCY_KEY_PATTERN,
     ItemErrorView,
@@ -66,6 +66,7 @@ def _not_released(outcomes: list[ReleaseOutcome]) -> list[ItemErrorView]:
         "What was released, and what was not and why",
         HTTPStatus.CONFLICT,
         *WITH_BODY,
+        headers=AUDIT_WARNING_DOC,
     ),
 )
 def release_parked(
@@ -74,15 +75,20 @@ def release_parked(
     caller: Annotated[Caller, Depends(current_caller)],
     run_log: Annotated[RunLog, Depends(get_run_log)],
     clock: Annotated[Clock, Depends(get_clock)],
-) -> ParkedReleaseResult:
+) -> Response[ParkedReleaseResult]:
     if not is_run_id(run_id):
         raise NotFoundError("run", run_id)
     result = recovery.release_parked(run_id, body.items, caller, body.reason, run_log=run_log, clock=clock)
-    return ParkedReleaseResult(
-        released=_released(result.released),
-        not_released=_not_released(result.not_released),
-        summary=result.summary,
-        run=RunDetail.model_validate(run_detail(result.run)),
+    return Response(
+        status_code=HTTPStatus.OK.value,
+        content_type=content_types.APPLICATION_JSON,
+        body=ParkedReleaseResult(
+            released=_released(result.released),
+            not_released=_not_released(result.not_released),
+            summary=result.summary,
+            run=RunDetail.model_validate(run_detail(result.run)),
+        ),
+        headers=audit_headers(result.audit_warning),
     )
 
 
@@ -110,7 +116,8 @@ def release_parked(
             "Location": {
                 "description": "The new run, relative to the request URL: `../<new run_id>`",
                 "schema": {"type": "string"},
-            }
+            },
+            **AUDIT_WARNING_DOC,
         },
     ),
 )
@@ -156,5 +163,5 @@ def retry_run(
             repeated=release is None,
         ),
         # Relative to this request's URL (.../runs/<id>/retry): resolves under any prefix.
-        headers={"Location": f"../{retry.run.run_id}"},
+        headers={"Location": f"../{retry.run.run_id}", **audit_headers(retry.audit_warning)},
     )

@@ -13,6 +13,7 @@ from urllib.parse import urljoin
 from functions.data.activity import Action
 from functions.lifecycle.events import manual_payload
 from functions.settings import get_settings
+from tests.reliability.faults import Faults
 from tests.unit.api.api_events import assert_error_shape, claims
 
 TICK = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -91,7 +92,8 @@ def test_given_a_run_in_flight_when_retrying_then_409_names_it_and_nothing_is_re
         assert_error_shape(reply)
         assert (reply.body["error"]["code"], reply.body["error"]["run_id"]) == ("RUN_IN_FLIGHT", busy)
     assert len(invoker.calls) == 1
-    assert run_log.list_activity("sequences", 5).entries == []
+    # Only the run now that holds the job is in its activity: the refused actions recorded nothing.
+    assert [entry.action for entry in run_log.list_activity("sequences", 5).entries] == [Action.RUN_NOW.value]
 
 
 def test_given_runs_that_cannot_be_retried_when_asked_then_the_refusal_says_why(api, run_ticks):
@@ -119,3 +121,44 @@ def test_given_keys_the_run_does_not_list_when_releasing_them_then_422(api, run_
     reply = api("POST", f"/runs/{run_id}/parked/release", body={**REASON, "items": ["follow-up:f-9"]})
 
     assert (reply.status, reply.body["error"]["code"]) == (422, "NO_FAILED_ITEMS")
+
+
+def _journal_refusing_writes() -> Faults:
+    faults = Faults()
+    # The journal table answers every write with the error DynamoDB gives a role without access to it.
+    faults.error(
+        "dynamodb",
+        "PutItem",
+        "AccessDeniedException",
+        times=10,
+        when=lambda params: str(params.get("TableName", "")).endswith("journal"),
+    )
+    return faults
+
+
+def test_given_the_journal_refusing_writes_when_retrying_then_the_run_starts_and_the_answer_says_so(
+    api, run_ticks, run_log, invoker
+):
+    run_id = _partial_run(run_ticks)
+
+    with _journal_refusing_writes().active() as faults:
+        reply = api("POST", f"/runs/{run_id}/retry", body=REASON)
+
+    assert faults.total == 1
+    assert reply.status == 202, reply.body
+    assert len(invoker.calls) == 1
+    assert "RETRY was done, but it could not be recorded" in reply.headers["Audit-Warning"]
+    assert run_log.list_activity("sequences", 5).entries == []
+
+
+def test_given_the_journal_refusing_writes_when_releasing_then_the_answer_says_the_audit_is_missing(
+    api, run_ticks, run_log
+):
+    run_id = _partial_run(run_ticks)
+
+    with _journal_refusing_writes().active() as faults:
+        reply = api("POST", f"/runs/{run_id}/parked/release", body=REASON)
+
+    assert faults.total == 1
+    assert reply.status == 200, reply.body
+    assert "RELEASE_PARKED was done, but it could not be recorded" in reply.headers["Audit-Warning"]
