@@ -4,7 +4,7 @@ import { h } from "./dom.js";
 import { durationText, label, plural } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const OUTCOMES = ["SUCCEEDED", "PARTIAL", "FAILED", "TIMED_OUT", "MISSED", "SKIPPED"];
+const OUTCOMES = ["SUCCEEDED", "PARTIAL", "FAILED", "TIMED_OUT", "MISSED", "CANCELLED", "SKIPPED"];
 const WIDTH = 560;
 const HEIGHT = 160;
 const PAD = { top: 10, right: 10, bottom: 24, left: 44 };

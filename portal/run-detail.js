@@ -59,6 +59,18 @@ export function errorSummary(run, testid) {
   );
 }
 
+// A MISSED tick whose delivery came after its grace: the run it started is one click away.
+function lateRunNotice(run) {
+  if (!run.ran_late_as) return null;
+  return h(
+    "p",
+    { class: "notice notice-info", testid: "run-ran-late-as" },
+    "This tick's delivery arrived after its grace and ran as ",
+    h("a", { href: runHref(run.ran_late_as), class: "mono" }, `run ${shortId(run.ran_late_as)}`),
+    ".",
+  );
+}
+
 // The run's own count: the item errors listed on it are only the first ones kept.
 function failedCount(run) {
   return Math.max((run.counts && run.counts.failed) || 0, (run.item_errors || []).length);
@@ -327,6 +339,7 @@ function renderRunBody(run, jobTitles, ctx) {
       copyButton(run.run_id),
     ),
     outcomeBanner(run, "run-detail-outcome"),
+    lateRunNotice(run),
     retryOfNotice(run),
     cancelControl(ctx, run, (updated) => ctx.showRun(updated)),
     run.blocked_by

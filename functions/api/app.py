@@ -11,7 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from functions.api.auth import require_allowed_group
 from functions.api.edges import bounded_json, with_security_headers
-from functions.api.errors import register_error_handlers
+from functions.api.errors import AUDIT_WARNING, register_error_handlers
 from functions.api.openapi import openapi_json
 from functions.api.routers import deliveries, incidents, jobs, recovery, runs, schedules
 from functions.observability import logger, tracer
@@ -28,7 +28,7 @@ app: APIGatewayRestResolver = APIGatewayRestResolver(
     cors=CORSConfig(
         allow_origin=get_settings().portal_origin,
         allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-        expose_headers=["Location"],
+        expose_headers=["Location", AUDIT_WARNING],
         max_age=600,
     ),
 )

@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 RUN_OUTCOME_MS = 45_000
-FINAL_STATUSES = {"SUCCEEDED", "PARTIAL", "FAILED", "TIMED_OUT", "SKIPPED"}
+FINAL_STATUSES = {"SUCCEEDED", "PARTIAL", "FAILED", "TIMED_OUT", "SKIPPED", "MISSED", "CANCELLED"}
 HEALTH_LABELS = {"PAUSED", "RUNNING", "LATE", "FAILING", "DEGRADED", "HEALTHY", "NEW"}
 JOBS = ("sequences", "follow-ups", "scheduled-reports", "renewal-reminders")
 FORBIDDEN = "Your account is not an admin or CEO: you can't view automation status."

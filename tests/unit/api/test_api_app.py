@@ -114,6 +114,8 @@ def test_given_the_portal_origin_when_calling_then_cors_allows_it_and_exposes_lo
 
     assert reply.headers["Access-Control-Allow-Origin"] == get_settings().portal_origin
     assert "Location" in reply.headers["Access-Control-Expose-Headers"]
+    # An action done without its audit entry says so in this header: the portal on its origin must read it.
+    assert "Audit-Warning" in reply.headers["Access-Control-Expose-Headers"]
 
 
 def test_given_another_origin_when_calling_then_no_cors_headers_are_sent(call):
