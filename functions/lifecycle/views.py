@@ -7,6 +7,7 @@ from typing import Any
 
 from functions.clock import isoformat
 from functions.data.models import ActivityModel, RunModel
+from functions.data.vocabulary import RunStatus
 from functions.lifecycle.errors import failures_by_reason, summarise_item_failures
 
 SUMMARY_LENGTH = 300
@@ -127,13 +128,20 @@ def activity_view(entry: ActivityModel) -> dict[str, Any]:
     }
 
 
+def _problem_time(run: RunModel) -> datetime | None:
+    # A MISSED row is written after its tick's grace: the tick is when the problem happened.
+    if run.status == RunStatus.MISSED.value:
+        return run.scheduled_for
+    return run.finished_at or run.queued_at
+
+
 def problem_view(run: RunModel) -> dict[str, Any]:
     """A job's last problem, enough to read before re-running: what, where, which items, and the logs."""
     return {
         "run_id": run.run_id,
         "status": run.status,
         "trigger": run.trigger,
-        "at": _time(run.finished_at or run.queued_at),
+        "at": _time(_problem_time(run)),
         "error_type": run.error.type if run.error else None,
         "message": error_summary(run) or run.status,
         "where": run.error.where if run.error else None,

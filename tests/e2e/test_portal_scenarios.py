@@ -106,10 +106,22 @@ def test_given_a_job_whose_tick_never_ran_when_an_admin_looks_then_late_names_th
     _shot(page, "late-2-run-now")
 
     page.keyboard.press("Escape")
+    # The episode is an open incident at the top of the status page, with the alert the watchdog sent.
+    incident = page.get_by_test_id(f"open-incident-{LATE_JOB}")
+    expect(incident).to_contain_text("LATE")
+    expect(incident).to_contain_text("1 alert sent")
+
     page.goto(scenario_runtime.url + f"#/jobs/{LATE_JOB}")
     card = page.get_by_test_id(f"late-{LATE_JOB}")
     expect(card.locator("time")).to_have_attribute("datetime", missed)
     expect(card).to_contain_text("paused or disabled")
+    # A week later the history still shows the gap: the tick has a MISSED row of its own.
+    missed_rows = page.get_by_test_id("job-runs-table").locator("tr", has_text="Missed")
+    expect(missed_rows.first).to_be_visible()
+    incidents = page.get_by_test_id("job-incidents-table").get_by_test_id("incident-row").first
+    expect(incidents).to_have_attribute("data-kind", "LATE")
+    page.get_by_test_id("job-runs-table").scroll_into_view_if_needed()
+    _shot(page, "late-3-history")
 
 
 def test_given_a_run_that_failed_for_its_configuration_when_running_now_then_the_cause_and_fix_come_first(
@@ -201,24 +213,34 @@ def test_given_every_health_at_once_when_axe_checks_the_status_page_and_its_dial
     assert {name: issues for name, issues in found.items() if issues} == {}
 
 
-def test_given_the_sender_verified_when_running_now_then_the_items_are_retried_and_only_sandbox_ones_fail(
+def test_given_the_sender_verified_when_retrying_the_failed_run_then_only_sandbox_recipients_still_fail(
     page, scenario_runtime
 ):
     """Last in the module, as it is the walkthrough's last step: it fixes the FAILING job's cause."""
     from playwright.sync_api import expect
 
+    failed_run = _job(scenario_runtime, FAILING_JOB)["last_problem"]["run_id"]
     scenario_runtime.aws("ses").verify_email_identity(EmailAddress=SENDER)
     _status_page(page, scenario_runtime)
-    page.get_by_test_id(f"run-now-{FAILING_JOB}").click()
-    page.get_by_test_id("run-reason").fill("sender address verified in SES")
-    page.get_by_test_id("run-submit").click()
+    page.goto(scenario_runtime.url + f"#/runs/{failed_run}")
+    page.get_by_test_id("recovery-retry").click()
+    expect(page.get_by_test_id("recovery-problem")).to_contain_text(SENDER_FIX)
+    page.get_by_test_id("recovery-reason").fill("sender address verified in SES")
+    _shot(page, "failed-5-retry")
+    page.get_by_test_id("recovery-submit").click()
 
-    outcome = page.get_by_test_id("run-outcome")
-    expect(outcome).to_be_visible(timeout=RUN_OUTCOME_MS)
-    expect(outcome).to_have_attribute("data-status", "PARTIAL")
+    expect(page.get_by_test_id("recovery-outcome")).to_be_visible()
+    page.get_by_test_id("recovery-new-run").click()
+    expect(page.get_by_test_id("run-retry-of")).to_be_visible()
+    outcome = page.get_by_test_id("run-detail-outcome")
+    expect(outcome).to_have_attribute("data-status", "PARTIAL", timeout=RUN_OUTCOME_MS)
     job = _job(scenario_runtime, FAILING_JOB)
     assert job["health"] == "DEGRADED"
+    assert job["last_run"]["run_id"] == page.url.rsplit("/", 1)[-1]
     counts = job["last_run"]["counts"]
-    # The first run's failed items were sent now; only the demo's sandbox-refused recipients still fail.
+    # The failed run's items were sent now; only the demo's sandbox-refused recipients still fail.
     assert counts["failed"] == REJECTED_CONTACTS
     assert counts["succeeded"] > 100
+    # And the retry is in the job's activity: who, why, which run.
+    page.goto(scenario_runtime.url + f"#/jobs/{FAILING_JOB}")
+    expect(page.get_by_test_id("job-activity")).to_contain_text("sender address verified in SES")
