@@ -12,8 +12,6 @@ from typing import Any
 import pytest
 
 from functions.catalog import JOB_NAMES
-from functions.data.models import job_state_key
-from functions.settings import DEFAULT_PREFIX
 from local.__main__ import parse_args
 from local.runtime import SCENARIOS, Options
 from local.scenarios import (
@@ -47,13 +45,14 @@ def _jobs(runtime: LocalRuntime) -> dict[str, dict[str, Any]]:
 
 
 def _incident(runtime: LocalRuntime, job: str) -> str | None:
-    """The alert the watchdog recorded for the job (set only by its pass, once it published the alert)."""
-    item = (
-        runtime.aws("dynamodb")
-        .get_item(TableName=f"{DEFAULT_PREFIX}-state", Key={"pk": {"S": job_state_key(job)}})
-        .get("Item", {})
-    )
-    return item.get("alert_incident", {}).get("S")
+    """The kind of the job's open incident, once the watchdog's pass recorded it and the alert went out."""
+    status, _, body = runtime.call_json("GET", f"/api/jobs/{job}", runtime.token("admin"))
+    assert status == 200, body
+    incident = body["incident"]
+    if incident is None:
+        return None
+    assert [alert["error"] for alert in incident["alerts"]] == [None], incident
+    return str(incident["kind"])
 
 
 def test_given_a_scenario_when_started_then_each_job_has_the_promised_health_and_no_other_is_unwell(
