@@ -97,7 +97,8 @@ function runStrip(runs) {
       h("p", { class: "strip-empty" }, "No runs yet: the strip of recent runs starts with the first one."),
     );
   }
-  const longest = Math.max(1, ...ordered.map((run) => run.duration_ms || 0));
+  const measured = Math.max(0, ...ordered.map((run) => run.duration_ms || 0));
+  const longest = Math.max(1, measured);
   const bars = ordered.map((run) => {
     const info = RUN_STATUS[run.status] || { tone: "muted" };
     const when = run.started_at || run.scheduled_for || run.queued_at;
@@ -123,7 +124,8 @@ function runStrip(runs) {
       "p",
       { class: "strip-legend" },
       h("span", null, `Last ${plural(ordered.length, "run")} · newest on the right`),
-      h("span", null, `tallest ${durationText(longest)}`),
+      // Rows without a duration (MISSED, SKIPPED) set no scale: "tallest 1 ms" would be made up.
+      measured ? h("span", null, `tallest ${durationText(measured)}`) : null,
     ),
   );
 }
