@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from functions.catalog import JobDefinition
 from functions.clock import isoformat
@@ -64,14 +65,16 @@ def owed_ticks(
     return TickWalk(ticks, end)
 
 
+def missed_text(job: JobDefinition, tick: datetime) -> str:
+    """The tick in the schedule's own zone, as the schedule is written, with the UTC instant for the logs."""
+    local = tick.astimezone(ZoneInfo(job.timezone)).strftime("%a %d %b %Y %H:%M %Z")
+    return f"The {local} tick ({isoformat(tick)}) started no run within its {job.grace_minutes}-minute grace"
+
+
 def missed_error(job: JobDefinition, tick: datetime, prefix: str) -> tuple[RunError, str]:
     """The MISSED row's error and, as its reason, what to check in the order that finds the cause fastest."""
     notice = late_notice(job, tick, prefix)
-    error = RunError(
-        "MissedTick",
-        f"The {isoformat(tick)} tick started no run within its {job.grace_minutes}-minute grace",
-        where="schedule",
-    )
+    error = RunError("MissedTick", missed_text(job, tick), where="schedule")
     return error, "What to check: " + " ".join(notice["checks"])
 
 

@@ -21,7 +21,7 @@ from functions.data.vocabulary import Health, RunStatus
 from functions.ids import tick_run_id
 from functions.lifecycle.alerts import AlertSink
 from functions.lifecycle.health import compute_health, incident_of
-from functions.lifecycle.missed import record_missed_ticks
+from functions.lifecycle.missed import missed_text, record_missed_ticks
 from functions.lifecycle.status import late_tick
 from functions.lifecycle.views import SUMMARY_LENGTH, error_summary
 from functions.observability import METRICS_NAMESPACE, SERVICE, logger
@@ -132,7 +132,7 @@ def _opening(
     job: JobDefinition, kind: str, state: JobStateModel, run_log: RunLog, late: datetime | None
 ) -> IncidentOpening:
     if kind == "LATE" and late is not None:
-        summary = f"The {isoformat(late)} tick started no run within its {job.grace_minutes}-minute grace"
+        summary = missed_text(job, late)
         return IncidentOpening(kind, summary, run_id=tick_run_id(job.name, late), missed_tick=late)
     run_id = state.last_run_id
     summary = f"Run {run_id} ended {state.last_run_status}"

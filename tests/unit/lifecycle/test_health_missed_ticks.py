@@ -97,7 +97,11 @@ def test_given_a_missed_tick_then_its_error_names_the_tick_and_the_reason_lists_
     error, checks = missed_error(SEQUENCES, _at(8, 45), "devsphere-automation")
 
     assert error.type == "MissedTick"
-    assert "2026-11-28T08:45:00Z" in error.message
-    assert "10-minute grace" in error.message
+    assert error.message == (
+        "The Sat 28 Nov 2026 08:45 GMT tick (2026-11-28T08:45:00Z) started no run within its 10-minute grace"
+    )
+    summer, _ = missed_error(SEQUENCES, datetime(2026, 7, 1, 8, 45, tzinfo=UTC), "devsphere-automation")
+    # In the schedule's own zone, as its schedule is written: British Summer Time in July.
+    assert summer.message.startswith("The Wed 01 Jul 2026 09:45 BST tick (2026-07-01T08:45:00Z)")
     assert "devsphere-automation-sequences-schedule-dlq" in checks
     assert "Throttles" in checks
