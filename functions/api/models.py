@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -24,6 +25,15 @@ from functions.data.vocabulary import Health, RunStatus, Trigger
 
 MAX_REASON = 500
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
+# The header of every request that starts a run: a repeat with the same key gets the same run.
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description="Repeat a request with the same key to get the same run instead of a second one",
+    ),
+]
 
 Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REASON)]

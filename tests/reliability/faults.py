@@ -26,7 +26,8 @@ import botocore.handlers
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 from moto.core.botocore_stubber import MockRawResponse
-from pynamodb.models import Model
+
+from tests.support.serial_moto import forget_pynamodb_connections
 
 
 class LambdaKilled(BaseException):
@@ -91,6 +92,16 @@ class Faults:
         rule = Rule(service, operation, "error", times, code=code, status=status, **options)
         self.rules.append(rule)
         return rule
+
+    def refuse_journal_writes(self) -> Rule:
+        """The journal table answers every write as DynamoDB answers a role without access to it."""
+        return self.error(
+            "dynamodb",
+            "PutItem",
+            "AccessDeniedException",
+            times=10,
+            when=lambda params: str(params.get("TableName", "")).endswith("journal"),
+        )
 
     def throttle_dynamodb(self, operation: str, times: int, **options: Any) -> Rule:
         return self.error("dynamodb", operation, "ProvisionedThroughputExceededException", times, **options)
@@ -197,9 +208,5 @@ def forget_cached_clients() -> None:
     from functions.automations import items
 
     boto3.DEFAULT_SESSION = None
-    pending = list(Model.__subclasses__())
-    while pending:
-        model = pending.pop()
-        model._connection = None
-        pending.extend(model.__subclasses__())
+    forget_pynamodb_connections()
     items.DELIVERY.mailer = type(items.DELIVERY.mailer)()

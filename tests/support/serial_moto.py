@@ -8,12 +8,15 @@ each request is atomic, as in DynamoDB, while the clients still race for the ord
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from threading import Event, Lock, Thread
 from typing import Any
 
 from moto.moto_server.threaded_moto_server import MotoRequestHandler
 from moto.server import DomainDispatcherApplication, create_backend_app
+from pynamodb.models import Model
 from werkzeug.serving import BaseWSGIServer, make_server
 
 
@@ -50,3 +53,30 @@ class SerialMotoServer:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+
+
+def forget_pynamodb_connections() -> None:
+    """pynamodb caches a client per model class: it must not outlive the endpoint or handlers it had."""
+    pending = list(Model.__subclasses__())
+    while pending:
+        model = pending.pop()
+        model._connection = None
+        pending.extend(model.__subclasses__())
+
+
+@contextmanager
+def serial_dynamodb() -> Iterator[str]:
+    """The tables on a SerialMotoServer, which every DynamoDB client of the process talks to: race tests."""
+    from functions.data.schema import create_tables
+
+    server = SerialMotoServer()
+    endpoint = server.start()
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+    forget_pynamodb_connections()
+    try:
+        create_tables()
+        yield endpoint
+    finally:
+        del os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
+        forget_pynamodb_connections()
+        server.stop()

@@ -8,15 +8,15 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from functions.api.auth import current_caller
 from functions.api.dependencies import get_clock, get_invoker, get_run_log
 from functions.api.errors import AUDIT_WARNING_DOC, IdempotencyKeyMismatchError, audit_headers
 from functions.api.models import (
-    IDEMPOTENCY_KEY_PATTERN,
     ActivityPage,
     ActivityView,
+    IdempotencyKeyHeader,
     JobDetail,
     JobList,
     RunAccepted,
@@ -148,14 +148,7 @@ def run_now(
     run_log: Annotated[RunLog, Depends(get_run_log)],
     invoker: Annotated[LambdaInvoker, Depends(get_invoker)],
     clock: Annotated[Clock, Depends(get_clock)],
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            pattern=IDEMPOTENCY_KEY_PATTERN,
-            description="Repeat a request with the same key to get the same run instead of a second one",
-        ),
-    ] = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[RunAccepted]:
     definition = get_job(job)
     started = manual.run_now(

@@ -145,14 +145,7 @@ def test_given_the_journal_refusing_writes_when_running_now_then_the_run_starts_
     api, run_log, invoker
 ):
     faults = Faults()
-    # The journal table answers every write with an error DynamoDB would give a role without access.
-    faults.error(
-        "dynamodb",
-        "PutItem",
-        "AccessDeniedException",
-        times=10,
-        when=lambda params: str(params.get("TableName", "")).endswith("journal"),
-    )
+    faults.refuse_journal_writes()
     with faults.active():
         reply = api("POST", "/jobs/sequences/runs", body={"reason": "SMTP fixed"})
 
@@ -166,13 +159,7 @@ def test_given_the_journal_refusing_writes_when_running_now_then_the_run_starts_
 
 def test_given_the_journal_refusing_writes_when_pausing_then_the_job_is_paused_all_the_same(api, run_log):
     faults = Faults()
-    faults.error(
-        "dynamodb",
-        "PutItem",
-        "AccessDeniedException",
-        times=10,
-        when=lambda params: str(params.get("TableName", "")).endswith("journal"),
-    )
+    faults.refuse_journal_writes()
     with faults.active():
         reply = api("POST", "/jobs/follow-ups/pause", body={"reason": "CRM migration"})
 

@@ -125,14 +125,7 @@ def test_given_keys_the_run_does_not_list_when_releasing_them_then_422(api, run_
 
 def _journal_refusing_writes() -> Faults:
     faults = Faults()
-    # The journal table answers every write with the error DynamoDB gives a role without access to it.
-    faults.error(
-        "dynamodb",
-        "PutItem",
-        "AccessDeniedException",
-        times=10,
-        when=lambda params: str(params.get("TableName", "")).endswith("journal"),
-    )
+    faults.refuse_journal_writes()
     return faults
 
 

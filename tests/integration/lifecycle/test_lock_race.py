@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from threading import Barrier
 
 import pytest
-from pynamodb.models import Model
 
 from functions.data.errors import JobBusyError
 from functions.data.run_fencing import Fence
@@ -17,37 +15,17 @@ from functions.data.run_log import RunLog
 from functions.data.run_types import LogLocation, Outcome
 from functions.data.vocabulary import RunStatus
 from functions.ids import new_run_id
+from tests.support.serial_moto import serial_dynamodb
 
 START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 CONTENDERS = 8
 
 
-def _forget_pynamodb_connections() -> None:
-    """pynamodb caches a client per model class; it must not outlive the server it points at."""
-    pending = list(Model.__subclasses__())
-    while pending:
-        model = pending.pop()
-        model._connection = None
-        pending.extend(model.__subclasses__())
-
-
 @pytest.fixture(scope="module")
 def moto_server() -> Iterator[str]:
-    from functions.data.schema import create_tables
-    from tests.support.serial_moto import SerialMotoServer
-
     # Requests are atomic one by one, as in DynamoDB (see SerialMotoServer); the clients still race.
-    server = SerialMotoServer()
-    endpoint = server.start()
-    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
-    _forget_pynamodb_connections()
-    try:
-        create_tables()
+    with serial_dynamodb() as endpoint:
         yield endpoint
-    finally:
-        del os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
-        _forget_pynamodb_connections()
-        server.stop()
 
 
 @pytest.mark.parametrize("trial", range(5))

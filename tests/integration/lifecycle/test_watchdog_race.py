@@ -3,14 +3,12 @@ one incident, one alert."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from threading import Barrier, Lock
 
 import pytest
-from pynamodb.models import Model
 
 from functions.catalog import CATALOG
 from functions.data.models import IncidentModel, incident_key
@@ -18,37 +16,17 @@ from functions.data.run_log import RunLog
 from functions.data.run_types import RunQuery
 from functions.data.vocabulary import RunStatus
 from functions.lifecycle.watchdog import watch
+from tests.support.serial_moto import serial_dynamodb
 
 NOW = datetime(2026, 11, 28, 9, 1, tzinfo=UTC)
 PASSES = 4
 
 
-def _forget_pynamodb_connections() -> None:
-    """pynamodb caches a client per model class; it must not outlive the server it points at."""
-    pending = list(Model.__subclasses__())
-    while pending:
-        model = pending.pop()
-        model._connection = None
-        pending.extend(model.__subclasses__())
-
-
 @pytest.fixture
 def moto_server() -> Iterator[str]:
-    from functions.data.schema import create_tables
-    from tests.support.serial_moto import SerialMotoServer
-
-    # Requests are atomic one by one, as in DynamoDB (see SerialMotoServer); the passes still race.
-    server = SerialMotoServer()
-    endpoint = server.start()
-    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
-    _forget_pynamodb_connections()
-    try:
-        create_tables()
+    # Requests are atomic one by one, as in DynamoDB (see SerialMotoServer); the clients still race.
+    with serial_dynamodb() as endpoint:
         yield endpoint
-    finally:
-        del os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
-        _forget_pynamodb_connections()
-        server.stop()
 
 
 class SharedAlerts:
