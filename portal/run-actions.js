@@ -3,49 +3,9 @@
 import { h, replace } from "./dom.js";
 import { label, plural, shortId, timeNode } from "./format.js";
 
-const MAX_REASON = 500;
 const IN_FLIGHT = new Set(["QUEUED", "RUNNING"]);
 
-function dialogElement() {
-  return document.getElementById("dialog");
-}
-
-function openDialog(content) {
-  const dialog = dialogElement();
-  replace(dialog, content);
-  if (!dialog.open) dialog.showModal();
-  const first = dialog.querySelector("textarea");
-  if (first) first.focus();
-}
-
-function closeDialog() {
-  const dialog = dialogElement();
-  if (dialog.open) dialog.close();
-}
-
-function closeButton(text = "Close") {
-  return h(
-    "button",
-    { type: "button", class: "button button-quiet", testid: "dialog-close", onclick: closeDialog },
-    text,
-  );
-}
-
-function reasonField(testid, labelText, hint) {
-  const area = h("textarea", { id: testid, name: "reason", rows: 3, maxlength: MAX_REASON, testid, required: true });
-  const counter = h("span", { class: "counter" }, `0 / ${MAX_REASON}`);
-  area.addEventListener("input", () => {
-    counter.textContent = `${area.value.length} / ${MAX_REASON}`;
-  });
-  const field = h(
-    "div",
-    { class: "field field-block" },
-    h("label", { class: "field-label", for: testid }, labelText, h("span", { class: "required" }, " (required)")),
-    area,
-    h("p", { class: "field-hint" }, h("span", null, hint), counter),
-  );
-  return { field, area };
-}
+// The dialog helpers are run now's (`ctx.dialogs`, portal/dialogs.js): one dialog, one way to ask why.
 
 function errorLine(run) {
   if (!run.error) return null;
@@ -61,17 +21,19 @@ function errorLine(run) {
 
 // `keepOpen`: the caller shows its own next step in the same dialog (run-now's follow view).
 export function openCancelDialog(ctx, run, done, { keepOpen = false } = {}) {
-  const { field, area } = reasonField(
-    "cancel-reason",
-    "Why cancel it?",
-    "Shown on the run and in the job's activity, with your name.",
-  );
+  const d = ctx.dialogs;
+  const { field, area } = d.reasonField({
+    testid: "cancel-reason",
+    labelText: "Why cancel it?",
+    hint: "Shown on the run and in the job's activity, with your name.",
+    required: true,
+  });
   const submit = h(
     "button",
     { type: "submit", class: "button button-danger", testid: "cancel-submit", disabled: true },
     "Cancel run",
   );
-  const errors = h("div", { class: "dialog-error", role: "alert" });
+  const errors = d.errorSlot();
   area.addEventListener("input", () => {
     submit.disabled = !area.value.trim();
   });
@@ -96,7 +58,7 @@ export function openCancelDialog(ctx, run, done, { keepOpen = false } = {}) {
     ),
     field,
     errors,
-    h("footer", { class: "dialog-actions" }, closeButton("Keep it running"), submit),
+    h("footer", { class: "dialog-actions" }, d.closeButton("Keep it running"), submit),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -108,14 +70,16 @@ export function openCancelDialog(ctx, run, done, { keepOpen = false } = {}) {
         method: "POST",
         body: { reason },
       });
-      if (!keepOpen) closeDialog();
+      if (!keepOpen) d.close();
       done(accepted.run);
     } catch (error) {
       submit.disabled = false;
-      ctx.handleError(error, () => replace(errors, h("p", { class: "panel panel-error small" }, error.message)));
+      ctx.handleError(error, () => d.showError(errors, error));
     }
   });
-  openDialog(form);
+  // Closed without cancelling from run now's follow view, the page behind is refreshed as that view's own
+  // close would have done.
+  d.open(form, keepOpen ? () => ctx.changed() : null);
 }
 
 // While the run is in flight: the button, or — once asked — who asked and that it is on its way.
@@ -146,7 +110,7 @@ export function cancelControl(ctx, run, done) {
 
 // ---- Release unconfirmed ------------------------------------------------------------------------
 
-function releaseResult(result) {
+function releaseResult(result, d) {
   return h(
     "div",
     { class: "dialog-slot", testid: "release-result", role: "status" },
@@ -171,7 +135,7 @@ function releaseResult(result) {
           result.not_released.map((entry) => h("li", null, h("code", null, entry.key), h("span", { class: "muted" }, entry.reason))),
         )
       : null,
-    h("footer", { class: "dialog-actions" }, closeButton("Close")),
+    h("footer", { class: "dialog-actions" }, d.closeButton("Close")),
   );
 }
 
@@ -180,17 +144,19 @@ export function openReleaseDialog(ctx, run) {
   const boxes = claims.map((entry, index) =>
     h("input", { type: "checkbox", id: `release-claim-${index}`, checked: true, value: entry.claim }),
   );
-  const { field, area } = reasonField(
-    "release-reason",
-    "Why release them?",
-    "E.g. “checked SES sending statistics: not sent”. Recorded with your name.",
-  );
+  const d = ctx.dialogs;
+  const { field, area } = d.reasonField({
+    testid: "release-reason",
+    labelText: "Why release them?",
+    hint: "E.g. “checked SES sending statistics: not sent”. Recorded with your name.",
+    required: true,
+  });
   const submit = h(
     "button",
     { type: "submit", class: "button button-primary", testid: "release-submit", disabled: true },
     "Release",
   );
-  const errors = h("div", { class: "dialog-error", role: "alert" });
+  const errors = d.errorSlot();
   const refreshSubmit = () => {
     submit.disabled = !area.value.trim() || !boxes.some((box) => box.checked);
   };
@@ -234,7 +200,7 @@ export function openReleaseDialog(ctx, run) {
     ),
     field,
     errors,
-    h("footer", { class: "dialog-actions" }, closeButton("Cancel"), submit),
+    h("footer", { class: "dialog-actions" }, d.closeButton("Cancel"), submit),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -247,16 +213,16 @@ export function openReleaseDialog(ctx, run) {
         method: "POST",
         body: { reason, claims: chosen },
       });
-      replace(slot, releaseResult(result));
+      replace(slot, releaseResult(result, d));
       if (ctx.showRun) ctx.showRun(result.run);
       else ctx.changed();
     } catch (error) {
       submit.disabled = false;
-      ctx.handleError(error, () => replace(errors, h("p", { class: "panel panel-error small" }, error.message)));
+      ctx.handleError(error, () => d.showError(errors, error));
     }
   });
   replace(slot, form);
-  openDialog(
+  d.open(
     h(
       "div",
       { class: "dialog-body", testid: "release-dialog" },
