@@ -172,6 +172,11 @@ def test_given_the_failed_run_when_searching_the_logs_for_the_sender_then_the_ru
     expect(reasons).to_contain_text(SENDER_FIX)
     expect(reasons.locator("li")).to_have_count(1)
     expect(page.get_by_test_id("run-detail-items")).to_contain_text(SENDER)
+    # More items failed than the run lists: the page counts them all and says whose causes it shows.
+    failed = _job(scenario_runtime, FAILING_JOB)["last_problem"]["failed_items"]
+    error = page.get_by_test_id("run-detail-error")
+    expect(error.locator(".fact:has(dt:text-is('Failed items')) dd")).to_have_text(str(failed))
+    expect(error).to_contain_text(f"{failed} items failed; of the first 50 kept")
     _shot(page, "failed-4-run")
 
 
